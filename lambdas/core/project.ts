@@ -45,6 +45,11 @@ export const deploymentSchema = z.strictObject({
   partnerPrincipals: z.record(z.string(), z.array(arn).min(1)),
   /** Where the lead is notified when linkage finishes or fails. */
   notificationEmail: z.email('verwacht een e-mailadres').optional(),
+  /**
+   * Principals (e.g. a privacy officer) that may read the audit log of the lead's decisions.
+   * Optional; without it nobody gets a read role on the audit log.
+   */
+  supervisorPrincipals: z.array(arn).default([]),
 });
 
 export const projectSchema = z
