@@ -1,0 +1,299 @@
+/**
+ * The outputs of a linkage (CONTRACT.md §6): overview.json for the lead, casustafel.csv for Dutch Excel,
+ * and one report per partner that speaks of that partner's rows alone.
+ *
+ * The overview is written as bytes straight from the store (texts stay UTF-8 bytes until written),
+ * in chunks to a sink, so its size is not bounded by memory.
+ */
+import { suffixText } from './address.ts';
+import { ByteWriter, csvCell } from './bytes.ts';
+import { type Linkage, partnersOf } from './link.ts';
+import { postcodeText } from './postcode.ts';
+import type { Encoding, FileResult, RowError } from './signals.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export interface PartnerSummary {
+  readonly id: string;
+  readonly rows: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly missing?: true;
+}
+
+export interface OverviewMeta {
+  readonly projectId: string;
+  readonly generatedAt: string;
+  readonly partners: readonly PartnerSummary[];
+}
+
+export interface Totals {
+  rows: number;
+  accepted: number;
+  rejected: number;
+  addresses: number;
+  multiInterest: number;
+}
+
+export function totalsOf(l: Linkage, partners: readonly PartnerSummary[]): Totals {
+  const t = { rows: 0, accepted: 0, rejected: 0, addresses: l.addresses, multiInterest: l.multiInterest };
+  for (const p of partners) {
+    t.rows += p.rows;
+    t.accepted += p.accepted;
+    t.rejected += p.rejected;
+  }
+  return t;
+}
+
+/** Per-address texts shared by the writers, computed once per distinct value. */
+class Texts {
+  private readonly suffixes = new Map<number, string>();
+  private readonly partnerJson = new Map<string, Uint8Array>();
+  private readonly riskJson: (Uint8Array | undefined)[] = [];
+  private readonly omsJson: (Uint8Array | undefined)[] = [];
+  readonly riskText: (string | undefined)[] = [];
+  readonly sourcePrefix: Uint8Array[];
+  readonly sourceSuffix: Uint8Array[];
+
+  constructor(private readonly l: Linkage) {
+    const ids = l.store.partnerIds;
+    this.sourcePrefix = l.store.sources.map((s) =>
+      encoder.encode(`{"partner":${JSON.stringify(ids[s.partner] ?? '')},"risico":`),
+    );
+    this.sourceSuffix = l.store.sources.map((s) =>
+      encoder.encode(`,"file":${JSON.stringify(s.name)},"line":`),
+    );
+  }
+
+  suffix(code: number): string {
+    let s = this.suffixes.get(code);
+    if (s === undefined) {
+      s = suffixText(code);
+      this.suffixes.set(code, s);
+    }
+    return s;
+  }
+
+  partners(k: number): Uint8Array {
+    const { partnerMask, words } = this.l;
+    let key = '';
+    for (let w = 0; w < words; w++) key += `${partnerMask[k * words + w] ?? 0},`;
+    let json = this.partnerJson.get(key);
+    if (json === undefined) {
+      const ids = partnersOf(this.l, k).map((p) => this.l.store.partnerIds[p] ?? '');
+      json = encoder.encode(JSON.stringify(ids));
+      this.partnerJson.set(key, json);
+    }
+    return json;
+  }
+
+  risk(id: number, w: ByteWriter): void {
+    let j = this.riskJson[id];
+    if (j === undefined) {
+      j = encoder.encode(JSON.stringify(this.riskString(id)));
+      this.riskJson[id] = j;
+    }
+    w.bytes(j);
+  }
+
+  riskString(id: number): string {
+    let s = this.riskText[id];
+    if (s === undefined) {
+      s = decoder.decode(this.l.store.risks.get(id));
+      this.riskText[id] = s;
+    }
+    return s;
+  }
+
+  oms(id: number, w: ByteWriter): void {
+    let j = this.omsJson[id];
+    if (j === undefined) {
+      j = encoder.encode(JSON.stringify(decoder.decode(this.l.store.descriptions.get(id))));
+      this.omsJson[id] = j;
+    }
+    w.bytes(j);
+  }
+}
+
+function writeKeyFields(w: ByteWriter, base: number, suffix: string): void {
+  const huis = base % 100000;
+  const pc = postcodeText((base - huis) / 100000);
+  w.ascii('{"key":"');
+  w.ascii(pc);
+  w.byte(0x2d);
+  w.uint(huis);
+  if (suffix !== '') {
+    w.byte(0x2d);
+    w.ascii(suffix);
+  }
+  w.ascii('","postcode":"');
+  w.ascii(pc);
+  w.ascii('","huisnummer":');
+  w.uint(huis);
+  w.ascii(',"suffix":"');
+  w.ascii(suffix);
+  w.ascii('","partners":');
+}
+
+function writeDatum(w: ByteWriter, d: number): void {
+  const y = Math.floor(d / 10000);
+  const m = Math.floor(d / 100) % 100;
+  const day = d % 100;
+  w.ascii(`,"datum":"${y}-${m < 10 ? '0' : ''}${m}-${day < 10 ? '0' : ''}${day}"`);
+}
+
+/** Writes overview.json to the sink in chunks. */
+export function writeOverview(l: Linkage, meta: OverviewMeta, sink: (chunk: Uint8Array) => void): void {
+  const w = new ByteWriter(sink);
+  const texts = new Texts(l);
+  const st = l.store;
+  const head = {
+    projectId: meta.projectId,
+    generatedAt: meta.generatedAt,
+    minPartners: l.minPartners,
+    totals: totalsOf(l, meta.partners),
+    partners: meta.partners,
+  };
+  const headJson = JSON.stringify(head, null, 2);
+  w.bytes(encoder.encode(`${headJson.slice(0, -2)},\n  "addresses": [`));
+  for (let k = 0; k < l.addresses; k++) {
+    w.ascii(k === 0 ? '\n    ' : ',\n    ');
+    writeKeyFields(w, l.base[k] ?? 0, texts.suffix(l.suffix[k] ?? 0));
+    w.bytes(texts.partners(k));
+    w.ascii(
+      (l.partnerCount[k] ?? 0) >= l.minPartners
+        ? ',"multiInterest":true,"signals":['
+        : ',"multiInterest":false,"signals":[',
+    );
+    const end = l.rowStart[k + 1] ?? 0;
+    for (let r = l.rowStart[k] ?? 0; r < end; r++) {
+      const row = l.rows[r] ?? 0;
+      const src = st.source[row] ?? 0;
+      if (r > (l.rowStart[k] ?? 0)) w.byte(0x2c);
+      w.bytes(texts.sourcePrefix[src] ?? new Uint8Array(0));
+      texts.risk(st.risk[row] ?? 0, w);
+      const oms = st.oms[row] ?? 0;
+      if (oms !== 0) {
+        w.ascii(',"omschrijving":');
+        texts.oms(oms, w);
+      }
+      const ref = st.ref[row] ?? 0;
+      if (ref !== 0) {
+        const { chunk, start, end: e } = st.refs.locate(ref);
+        w.ascii(',"referentie":');
+        w.jsonString(chunk, start, e);
+      }
+      const d = st.datum[row] ?? 0;
+      if (d !== 0) writeDatum(w, d);
+      w.bytes(texts.sourceSuffix[src] ?? new Uint8Array(0));
+      w.uint(st.line[row] ?? 0);
+      w.byte(0x7d);
+    }
+    w.ascii(']}');
+  }
+  w.ascii(l.addresses === 0 ? ']\n}\n' : '\n  ]\n}\n');
+  w.flush();
+}
+
+export const CASUSTAFEL_HEADER = [
+  'adres',
+  'postcode',
+  'huisnummer',
+  'toevoeging',
+  'ketenpartners',
+  'aantal ketenpartners',
+  'risico’s',
+] as const;
+
+/**
+ * Writes casustafel.csv: the addresses with multiple interest, one row each, for Dutch Excel
+ * (UTF-8 with BOM, `;`, CRLF, formulas neutralised).
+ */
+export function writeCasustafel(l: Linkage, sink: (chunk: Uint8Array) => void): void {
+  const w = new ByteWriter(sink);
+  const texts = new Texts(l);
+  const st = l.store;
+  w.bytes(encoder.encode(`\ufeff${CASUSTAFEL_HEADER.map(csvCell).join(';')}\r\n`));
+  for (let k = 0; k < l.addresses; k++) {
+    if ((l.partnerCount[k] ?? 0) < l.minPartners) continue;
+    const base = l.base[k] ?? 0;
+    const huis = base % 100000;
+    const pc = postcodeText((base - huis) / 100000);
+    const suffix = texts.suffix(l.suffix[k] ?? 0);
+    const partners = partnersOf(l, k).map((p) => st.partnerIds[p] ?? '');
+    // Distinct risks per partner, in the order they first appear.
+    const risks = new Map<number, number[]>();
+    const end = l.rowStart[k + 1] ?? 0;
+    for (let r = l.rowStart[k] ?? 0; r < end; r++) {
+      const row = l.rows[r] ?? 0;
+      const p = st.partnerOf(row);
+      const id = st.risk[row] ?? 0;
+      const list = risks.get(p) ?? [];
+      if (!list.includes(id)) list.push(id);
+      risks.set(p, list);
+    }
+    const riskCell = [...risks.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([p, ids]) => `${st.partnerIds[p] ?? ''}: ${ids.map((id) => texts.riskString(id)).join(', ')}`)
+      .join(' | ');
+    const cells = [
+      suffix === '' ? `${pc}-${huis}` : `${pc}-${huis}-${suffix}`,
+      pc,
+      String(huis),
+      suffix,
+      partners.join(', '),
+      String(partners.length),
+      riskCell,
+    ];
+    w.bytes(encoder.encode(`${cells.map(csvCell).join(';')}\r\n`));
+  }
+  w.flush();
+}
+
+export interface PartnerReport {
+  partner: string;
+  encodings: Encoding[];
+  files: {
+    name: string;
+    encoding: Encoding;
+    delimiter: string;
+    rows: number;
+    accepted: number;
+    rejected: number;
+    ignoredColumns: string[];
+    error?: { code: string; message: string };
+  }[];
+  rows: number;
+  accepted: number;
+  rejected: number;
+  errors: RowError[];
+}
+
+/** The report for one partner, from its own files' results only. */
+export function partnerReport(partner: string, files: readonly FileResult[]): PartnerReport {
+  const report: PartnerReport = {
+    partner,
+    encodings: [...new Set(files.map((f) => f.encoding))],
+    files: files.map((f) => ({
+      name: f.name,
+      encoding: f.encoding,
+      delimiter: f.delimiter,
+      rows: f.rows,
+      accepted: f.accepted,
+      rejected: f.rejected,
+      ignoredColumns: f.ignoredColumns,
+      ...(f.error ? { error: f.error } : {}),
+    })),
+    rows: 0,
+    accepted: 0,
+    rejected: 0,
+    errors: files.flatMap((f) => f.errors),
+  };
+  for (const f of files) {
+    report.rows += f.rows;
+    report.accepted += f.accepted;
+    report.rejected += f.rejected;
+  }
+  return report;
+}
