@@ -273,9 +273,11 @@ export function createLocalClients(
 }
 
 /**
- * Environment variables that point an SDK v3 client built with no options (e.g. a handler module
- * run in a child process) at the embedded services. The S3 client still needs `forcePathStyle: true`
- * in code: the JS SDK reads no environment variable for it.
+ * Environment variables that point an SDK v3 client built with no options (e.g. a handler module that
+ * builds its clients at load, or one run in a child process) at the embedded services. Checked: with
+ * these, `new S3Client({})` and `new DynamoDBClient({})` work against s3rver and dynalite; on an IP
+ * endpoint such as 127.0.0.1 the S3 client uses path-style addressing by itself (a hostname such as
+ * `localhost` would need `forcePathStyle: true`, for which the JS SDK reads no variable).
  */
 export function localAwsEnvironment(endpoints: EmbeddedEndpoints): Record<string, string> {
   return {
