@@ -4,13 +4,13 @@
 import {
   closeSync,
   createReadStream,
+  write as fsWrite,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   statSync,
   writeFileSync,
-  writeSync,
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,6 +49,7 @@ function fileInput(path: string, name: string): SignalInput {
   return {
     name,
     open: () => createReadStream(path, { highWaterMark: 1 << 20 }),
+    size: statSync(path).size,
   };
 }
 
@@ -108,12 +109,43 @@ export function discoverSignals(dir: string, project: Project): Map<string, Sign
   return inputs;
 }
 
-function writeStreamed(path: string, write: (sink: (chunk: Uint8Array) => void) => void): void {
+/**
+ * A file sink for the writers: chunks are written by the I/O thread while the next one is produced.
+ * The promise it returns resolves when there is room again (at most 4 chunks in flight).
+ */
+function fileSink(fd: number): { sink: (chunk: Uint8Array) => Promise<void>; done: () => Promise<void> } {
+  const inFlight = new Set<Promise<void>>();
+  let position = 0;
+  let failure: unknown;
+  const sink = async (chunk: Uint8Array): Promise<void> => {
+    const at = position;
+    position += chunk.length;
+    const p = new Promise<void>((resolve) => {
+      fsWrite(fd, chunk, 0, chunk.length, at, (e) => {
+        if (e) failure ??= e;
+        inFlight.delete(p);
+        resolve();
+      });
+    });
+    inFlight.add(p);
+    while (inFlight.size >= 4) await Promise.race(inFlight);
+  };
+  const done = async (): Promise<void> => {
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+  };
+  return { sink, done };
+}
+
+async function writeStreamed(
+  path: string,
+  write: (sink: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
+): Promise<void> {
   const fd = openSync(path, 'w');
   try {
-    write((chunk) => {
-      writeSync(fd, chunk);
-    });
+    const { sink, done } = fileSink(fd);
+    await write(sink);
+    await done();
   } finally {
     closeSync(fd);
   }
@@ -175,10 +207,10 @@ export async function linkCommand(
   });
   mkdirSync(join(values.out, 'partner-reports'), { recursive: true });
   const generatedAt = new Date().toISOString();
-  writeStreamed(join(values.out, 'overview.json'), (sink) =>
+  await writeStreamed(join(values.out, 'overview.json'), (sink) =>
     writeOverview(run.linkage, { projectId: project.projectId, generatedAt, partners: run.partners }, sink),
   );
-  writeStreamed(join(values.out, 'casustafel.csv'), (sink) => writeCasustafel(run.linkage, sink));
+  await writeStreamed(join(values.out, 'casustafel.csv'), (sink) => writeCasustafel(run.linkage, sink));
   for (const id of run.partnerIds) {
     const report = partnerReport(id, run.files.get(id) ?? []);
     writeFileSync(join(values.out, 'partner-reports', `${id}.json`), `${JSON.stringify(report, null, 2)}\n`);

@@ -52,12 +52,20 @@ const HEX = '0123456789abcdef';
 /**
  * A growable byte buffer for writing output; `flush` hands full chunks to a sink so memory stays bounded.
  */
+export type Sink = (chunk: Uint8Array) => void | Promise<void>;
+
 export class ByteWriter {
   private buf: Uint8Array;
   private pos = 0;
+  private waits: Promise<void>[] = [];
+  private readonly free: Uint8Array[] = [];
 
+  /**
+   * @param sink receives chunks and owns them from then on; it may return a promise that resolves when
+   *   it can take more (see `drain`).
+   */
   constructor(
-    private readonly sink: (chunk: Uint8Array) => void,
+    private readonly sink: Sink,
     private readonly size = 1 << 22,
   ) {
     this.buf = new Uint8Array(size);
@@ -69,10 +77,39 @@ export class ByteWriter {
     if (n > this.buf.length) this.buf = new Uint8Array(Math.max(n, this.size));
   }
 
+  /**
+   * Hands what is buffered to the sink. A sink that returns nothing must be done with the chunk when it
+   * returns; one that returns a promise owns the chunk until the promise resolves (then it is reused).
+   */
   flush(): void {
     if (this.pos === 0) return;
-    this.sink(this.buf.slice(0, this.pos));
+    const full = this.buf;
+    const r = this.sink(full.subarray(0, this.pos));
     this.pos = 0;
+    if (!r) return;
+    this.waits.push(r);
+    void r.then(() => {
+      if (full.length === this.size) this.free.push(full);
+    });
+    this.buf = this.free.pop() ?? new Uint8Array(this.size);
+  }
+
+  /** True when the sink has asked to wait: call `drain` (cheap to check in a loop). */
+  get blocked(): boolean {
+    return this.waits.length > 0;
+  }
+
+  /** Waits until the sink can take more. */
+  async drain(): Promise<void> {
+    const w = this.waits;
+    this.waits = [];
+    await Promise.all(w);
+  }
+
+  /** Flushes and waits for the sink. */
+  async end(): Promise<void> {
+    this.flush();
+    await this.drain();
   }
 
   /** ASCII text (no characters above 0x7F). */
@@ -84,8 +121,22 @@ export class ByteWriter {
   bytes(src: Uint8Array, start = 0, end = src.length): void {
     const n = end - start;
     this.ensure(n);
-    this.buf.set(src.subarray(start, end), this.pos);
-    this.pos += n;
+    if (n < 64) {
+      const out = this.buf;
+      let p = this.pos;
+      for (let i = start; i < end; i++) out[p++] = src[i] ?? 0;
+      this.pos = p;
+    } else {
+      this.buf.set(start === 0 && end === src.length ? src : src.subarray(start, end), this.pos);
+      this.pos += n;
+    }
+  }
+
+  /** Two decimal digits (00..99). */
+  twoDigits(v: number): void {
+    this.ensure(2);
+    this.buf[this.pos++] = 0x30 + Math.floor(v / 10);
+    this.buf[this.pos++] = 0x30 + (v % 10);
   }
 
   byte(b: number): void {

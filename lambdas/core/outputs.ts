@@ -6,7 +6,7 @@
  * in chunks to a sink, so its size is not bounded by memory.
  */
 import { suffixText } from './address.ts';
-import { ByteWriter, csvCell } from './bytes.ts';
+import { ByteWriter, csvCell, type Sink } from './bytes.ts';
 import { type Linkage, partnersOf } from './link.ts';
 import { postcodeText } from './postcode.ts';
 import type { Encoding, FileResult, RowError } from './signals.ts';
@@ -49,10 +49,9 @@ export function totalsOf(l: Linkage, partners: readonly PartnerSummary[]): Total
 /** Per-address texts shared by the writers, computed once per distinct value. */
 class Texts {
   private readonly suffixes = new Map<number, string>();
+  private readonly suffixBytes = new Map<number, Uint8Array>();
   private readonly partnerJson = new Map<string, Uint8Array>();
-  private readonly riskJson: (Uint8Array | undefined)[] = [];
-  private readonly omsJson: (Uint8Array | undefined)[] = [];
-  readonly riskText: (string | undefined)[] = [];
+  private readonly riskText = new Map<number, string>();
   readonly sourcePrefix: Uint8Array[];
   readonly sourceSuffix: Uint8Array[];
 
@@ -75,6 +74,15 @@ class Texts {
     return s;
   }
 
+  suffixUtf8(code: number): Uint8Array {
+    let b = this.suffixBytes.get(code);
+    if (b === undefined) {
+      b = encoder.encode(this.suffix(code));
+      this.suffixBytes.set(code, b);
+    }
+    return b;
+  }
+
   partners(k: number): Uint8Array {
     const { partnerMask, words } = this.l;
     let key = '';
@@ -89,62 +97,80 @@ class Texts {
   }
 
   risk(id: number, w: ByteWriter): void {
-    let j = this.riskJson[id];
-    if (j === undefined) {
-      j = encoder.encode(JSON.stringify(this.riskString(id)));
-      this.riskJson[id] = j;
-    }
-    w.bytes(j);
+    const r = this.l.store.risks;
+    w.jsonString(r.bytes, r.start(id), r.end(id));
   }
 
   riskString(id: number): string {
-    let s = this.riskText[id];
+    let s = this.riskText.get(id);
     if (s === undefined) {
       s = decoder.decode(this.l.store.risks.get(id));
-      this.riskText[id] = s;
+      this.riskText.set(id, s);
     }
     return s;
   }
 
   oms(id: number, w: ByteWriter): void {
-    let j = this.omsJson[id];
-    if (j === undefined) {
-      j = encoder.encode(JSON.stringify(decoder.decode(this.l.store.descriptions.get(id))));
-      this.omsJson[id] = j;
-    }
-    w.bytes(j);
+    const d = this.l.store.descriptions;
+    w.jsonString(d.bytes, d.start(id), d.end(id));
   }
 }
 
-function writeKeyFields(w: ByteWriter, base: number, suffix: string): void {
+const B = {
+  key: encoder.encode('{"key":"'),
+  postcode: encoder.encode('","postcode":"'),
+  huisnummer: encoder.encode('","huisnummer":'),
+  suffix: encoder.encode(',"suffix":"'),
+  partners: encoder.encode('","partners":'),
+  multi: encoder.encode(',"multiInterest":true,"signals":['),
+  single: encoder.encode(',"multiInterest":false,"signals":['),
+  oms: encoder.encode(',"omschrijving":'),
+  ref: encoder.encode(',"referentie":'),
+  datum: encoder.encode(',"datum":"'),
+  first: encoder.encode('\n    '),
+  next: encoder.encode(',\n    '),
+};
+
+/** Postcode text bytes of a postcode index. */
+function writePostcode(w: ByteWriter, pc: number): void {
+  const letters = pc % 676;
+  w.uint((pc - letters) / 676 + 1000);
+  w.byte(65 + Math.floor(letters / 26));
+  w.byte(65 + (letters % 26));
+}
+
+function writeKeyFields(w: ByteWriter, base: number, suffix: Uint8Array): void {
   const huis = base % 100000;
-  const pc = postcodeText((base - huis) / 100000);
-  w.ascii('{"key":"');
-  w.ascii(pc);
+  const pc = (base - huis) / 100000;
+  w.bytes(B.key);
+  writePostcode(w, pc);
   w.byte(0x2d);
   w.uint(huis);
-  if (suffix !== '') {
+  if (suffix.length > 0) {
     w.byte(0x2d);
-    w.ascii(suffix);
+    w.bytes(suffix);
   }
-  w.ascii('","postcode":"');
-  w.ascii(pc);
-  w.ascii('","huisnummer":');
+  w.bytes(B.postcode);
+  writePostcode(w, pc);
+  w.bytes(B.huisnummer);
   w.uint(huis);
-  w.ascii(',"suffix":"');
-  w.ascii(suffix);
-  w.ascii('","partners":');
+  w.bytes(B.suffix);
+  w.bytes(suffix);
+  w.bytes(B.partners);
 }
 
 function writeDatum(w: ByteWriter, d: number): void {
-  const y = Math.floor(d / 10000);
-  const m = Math.floor(d / 100) % 100;
-  const day = d % 100;
-  w.ascii(`,"datum":"${y}-${m < 10 ? '0' : ''}${m}-${day < 10 ? '0' : ''}${day}"`);
+  w.bytes(B.datum);
+  w.uint(Math.floor(d / 10000));
+  w.byte(0x2d);
+  w.twoDigits(Math.floor(d / 100) % 100);
+  w.byte(0x2d);
+  w.twoDigits(d % 100);
+  w.byte(0x22);
 }
 
 /** Writes overview.json to the sink in chunks. */
-export function writeOverview(l: Linkage, meta: OverviewMeta, sink: (chunk: Uint8Array) => void): void {
+export async function writeOverview(l: Linkage, meta: OverviewMeta, sink: Sink): Promise<void> {
   const w = new ByteWriter(sink);
   const texts = new Texts(l);
   const st = l.store;
@@ -158,14 +184,10 @@ export function writeOverview(l: Linkage, meta: OverviewMeta, sink: (chunk: Uint
   const headJson = JSON.stringify(head, null, 2);
   w.bytes(encoder.encode(`${headJson.slice(0, -2)},\n  "addresses": [`));
   for (let k = 0; k < l.addresses; k++) {
-    w.ascii(k === 0 ? '\n    ' : ',\n    ');
-    writeKeyFields(w, l.base[k] ?? 0, texts.suffix(l.suffix[k] ?? 0));
+    w.bytes(k === 0 ? B.first : B.next);
+    writeKeyFields(w, l.base[k] ?? 0, texts.suffixUtf8(l.suffix[k] ?? 0));
     w.bytes(texts.partners(k));
-    w.ascii(
-      (l.partnerCount[k] ?? 0) >= l.minPartners
-        ? ',"multiInterest":true,"signals":['
-        : ',"multiInterest":false,"signals":[',
-    );
+    w.bytes((l.partnerCount[k] ?? 0) >= l.minPartners ? B.multi : B.single);
     const end = l.rowStart[k + 1] ?? 0;
     for (let r = l.rowStart[k] ?? 0; r < end; r++) {
       const row = l.rows[r] ?? 0;
@@ -175,13 +197,13 @@ export function writeOverview(l: Linkage, meta: OverviewMeta, sink: (chunk: Uint
       texts.risk(st.risk[row] ?? 0, w);
       const oms = st.oms[row] ?? 0;
       if (oms !== 0) {
-        w.ascii(',"omschrijving":');
+        w.bytes(B.oms);
         texts.oms(oms, w);
       }
       const ref = st.ref[row] ?? 0;
       if (ref !== 0) {
         const { chunk, start, end: e } = st.refs.locate(ref);
-        w.ascii(',"referentie":');
+        w.bytes(B.ref);
         w.jsonString(chunk, start, e);
       }
       const d = st.datum[row] ?? 0;
@@ -190,10 +212,12 @@ export function writeOverview(l: Linkage, meta: OverviewMeta, sink: (chunk: Uint
       w.uint(st.line[row] ?? 0);
       w.byte(0x7d);
     }
-    w.ascii(']}');
+    w.byte(0x5d);
+    w.byte(0x7d);
+    if (w.blocked) await w.drain();
   }
   w.ascii(l.addresses === 0 ? ']\n}\n' : '\n  ]\n}\n');
-  w.flush();
+  await w.end();
 }
 
 export const CASUSTAFEL_HEADER = [
@@ -210,7 +234,7 @@ export const CASUSTAFEL_HEADER = [
  * Writes casustafel.csv: the addresses with multiple interest, one row each, for Dutch Excel
  * (UTF-8 with BOM, `;`, CRLF, formulas neutralised).
  */
-export function writeCasustafel(l: Linkage, sink: (chunk: Uint8Array) => void): void {
+export async function writeCasustafel(l: Linkage, sink: Sink): Promise<void> {
   const w = new ByteWriter(sink);
   const texts = new Texts(l);
   const st = l.store;
@@ -247,8 +271,9 @@ export function writeCasustafel(l: Linkage, sink: (chunk: Uint8Array) => void): 
       riskCell,
     ];
     w.bytes(encoder.encode(`${cells.map(csvCell).join(';')}\r\n`));
+    if (w.blocked) await w.drain();
   }
-  w.flush();
+  await w.end();
 }
 
 export interface PartnerReport {

@@ -12,6 +12,8 @@ export interface SignalInput {
   /** The file name shown in reports (relative to the partner's folder). */
   readonly name: string;
   readonly open: () => AsyncIterable<Uint8Array>;
+  /** Size in bytes, if known: lets the store reserve room once instead of growing. */
+  readonly size?: number;
 }
 
 export interface LinkRun {
@@ -36,6 +38,9 @@ export interface LinkOptions {
 export async function runLink(opts: LinkOptions): Promise<LinkRun> {
   const partnerIds = opts.project.partners.map((p) => p.id).sort();
   const store = new SignalStore(partnerIds);
+  let bytes = 0;
+  for (const list of opts.inputs.values()) for (const i of list) bytes += i.size ?? 0;
+  store.reserve(Math.ceil(bytes / 40));
   const area = projectArea(opts.project);
   const files = new Map<string, FileResult[]>();
   const partners: PartnerSummary[] = [];

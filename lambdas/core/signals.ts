@@ -12,7 +12,7 @@ import { isUtf8 } from 'node:buffer';
 import { houseFromBytes, type KeyParts, postcodeFromBytes, type RowErrorCode } from './address.ts';
 import { cp1252ToUtf8, utf8Length } from './bytes.ts';
 import type { PostcodeSet } from './postcode.ts';
-import { asBuffer, type SignalStore } from './store.ts';
+import type { SignalStore } from './store.ts';
 
 export const COLUMNS = [
   'postcode',
@@ -544,8 +544,10 @@ class RecordParser {
   private gather(data: Uint8Array, cells: number): void {
     const s = this.scratch;
     let p = 0;
-    this.roleS.fill(0);
-    this.roleE.fill(0);
+    for (let r = 0; r < 8; r++) {
+      this.roleS[r] = 0;
+      this.roleE[r] = 0;
+    }
     const count = Math.min(cells, this.nCols);
     for (let c = 0; c < count; c++) {
       const role = this.roles[c] ?? -1;
@@ -575,8 +577,7 @@ class RecordParser {
           if (x === QUOTE) k++;
         }
       } else {
-        s.set(data.subarray(a, b), p);
-        p += b - a;
+        for (let k = a; k < b; k++) s[p++] = data[k] ?? 0;
       }
       this.roleE[role] = p;
     }
@@ -645,14 +646,13 @@ class RecordParser {
     }
     this.result.accepted++;
     const store = this.opts.store;
-    const buf = asBuffer(s);
     store.add(
       pc * 100000 + parts.huisnummer,
       parts.suffixCode,
       this.source,
       line,
-      store.risks.intern(buf, riskS, riskE),
-      store.descriptions.intern(buf, omsS, omsE),
+      store.risks.intern(s, riskS, riskE),
+      store.descriptions.intern(s, omsS, omsE),
       store.refs.put(s, refS, refE),
       datum,
     );
@@ -686,37 +686,47 @@ const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** Datum as yyyymmdd, 0 when empty, -1 when invalid. Accepts jjjj-mm-dd and dd-mm-jjjj (also / or .). */
 export function parseDatum(s: Uint8Array, start: number, end: number): number {
   if (start === end) return 0;
-  const nums: number[] = [];
-  const widths: number[] = [];
-  let cur = -1;
-  let w = 0;
+  // Three numbers with their digit counts, separated by one kind of separator.
+  let n0 = 0;
+  let n1 = 0;
+  let n2 = 0;
+  let w0 = 0;
+  let w1 = 0;
+  let w2 = 0;
+  let part = 0;
   let sep = -1;
   for (let i = start; i < end; i++) {
     const b = s[i] ?? 0;
     if (b >= 0x30 && b <= 0x39) {
-      cur = Math.max(cur, 0) * 10 + (b - 0x30);
-      w++;
-      if (w > 4) return -1;
+      const d = b - 0x30;
+      if (part === 0) {
+        n0 = n0 * 10 + d;
+        w0++;
+      } else if (part === 1) {
+        n1 = n1 * 10 + d;
+        w1++;
+      } else {
+        n2 = n2 * 10 + d;
+        w2++;
+      }
     } else if (b === 0x2d || b === 0x2f || b === 0x2e) {
-      if (cur < 0 || (sep >= 0 && b !== sep)) return -1;
+      if (part === 2 || (sep >= 0 && b !== sep)) return -1;
       sep = b;
-      nums.push(cur);
-      widths.push(w);
-      cur = -1;
-      w = 0;
+      part++;
     } else return -1;
   }
-  if (cur < 0) return -1;
-  nums.push(cur);
-  widths.push(w);
-  if (nums.length !== 3) return -1;
+  if (part !== 2 || w0 === 0 || w1 === 0 || w2 === 0 || w1 > 2) return -1;
   let y: number;
   let m: number;
   let d: number;
-  if (widths[0] === 4 && sep === 0x2d && (widths[1] ?? 0) <= 2 && (widths[2] ?? 0) <= 2) {
-    [y, m, d] = [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 0];
-  } else if (widths[2] === 4 && (widths[0] ?? 0) <= 2 && (widths[1] ?? 0) <= 2) {
-    [d, m, y] = [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 0];
+  if (w0 === 4 && sep === 0x2d && w2 <= 2) {
+    y = n0;
+    m = n1;
+    d = n2;
+  } else if (w2 === 4 && w0 <= 2) {
+    d = n0;
+    m = n1;
+    y = n2;
   } else return -1;
   if (y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1) return -1;
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;

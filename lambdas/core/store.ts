@@ -2,31 +2,99 @@
  * Accepted signals in columns of typed arrays: about 40 bytes a signal, no object per row.
  * Texts that repeat (risico, omschrijving) are interned; references go into a byte arena.
  */
-import { Buffer } from 'node:buffer';
 
-/** Interns UTF-8 byte strings; id 0 means "none". */
+/**
+ * Interns UTF-8 byte strings without creating strings: an open-addressing hash table over the bytes,
+ * the values kept back to back in one growable buffer. Id 0 means "none".
+ */
 export class Interner {
-  private readonly ids = new Map<string, number>();
-  readonly values: Uint8Array[] = [new Uint8Array(0)];
+  private table = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
+  private starts = new Uint32Array(1024);
+  private ends = new Uint32Array(1024);
+  /** The interned bytes; value `id` is bytes[start(id) .. end(id)). */
+  bytes = new Uint8Array(1 << 16);
+  private used = 0;
+  private count = 0;
 
-  intern(buf: Buffer, start: number, end: number): number {
+  intern(buf: Uint8Array, start: number, end: number): number {
     if (start === end) return 0;
-    const k = buf.toString('latin1', start, end);
-    let id = this.ids.get(k);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(Uint8Array.from(buf.subarray(start, end)));
-      this.ids.set(k, id);
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ (buf[i] ?? 0), 0x01000193);
+    const mask = this.table.length - 1;
+    let slot = h & mask;
+    const n = end - start;
+    for (;;) {
+      const id = this.table[slot] ?? 0;
+      if (id === 0) break;
+      if (this.hashes[id] === h) {
+        const s = this.starts[id] ?? 0;
+        if ((this.ends[id] ?? 0) - s === n) {
+          let k = 0;
+          while (k < n && this.bytes[s + k] === buf[start + k]) k++;
+          if (k === n) return id;
+        }
+      }
+      slot = (slot + 1) & mask;
     }
+    const id = ++this.count;
+    if (id >= this.hashes.length) this.growIds();
+    if (this.used + n > this.bytes.length) {
+      const nb = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n));
+      nb.set(this.bytes.subarray(0, this.used));
+      this.bytes = nb;
+    }
+    const b = this.bytes;
+    let p = this.used;
+    for (let i = start; i < end; i++) b[p++] = buf[i] ?? 0;
+    this.starts[id] = this.used;
+    this.ends[id] = p;
+    this.used = p;
+    this.hashes[id] = h;
+    this.table[slot] = id;
+    if (id * 2 > this.table.length) this.rehash();
     return id;
   }
 
+  start(id: number): number {
+    return this.starts[id] ?? 0;
+  }
+
+  end(id: number): number {
+    return this.ends[id] ?? 0;
+  }
+
+  /** A copy of value `id`. */
   get(id: number): Uint8Array {
-    return this.values[id] ?? new Uint8Array(0);
+    return this.bytes.slice(this.start(id), this.end(id));
   }
 
   get size(): number {
-    return this.values.length - 1;
+    return this.count;
+  }
+
+  private growIds(): void {
+    const cap = this.hashes.length * 2;
+    const h = new Int32Array(cap);
+    h.set(this.hashes);
+    this.hashes = h;
+    const s = new Uint32Array(cap);
+    s.set(this.starts);
+    this.starts = s;
+    const e = new Uint32Array(cap);
+    e.set(this.ends);
+    this.ends = e;
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2);
+    const mask = table.length - 1;
+    for (let id = 1; id <= this.count; id++) {
+      let slot = (this.hashes[id] ?? 0) & mask;
+      while ((table[slot] ?? 0) !== 0) slot = (slot + 1) & mask;
+      table[slot] = id;
+    }
+    this.table = table;
   }
 }
 
@@ -52,8 +120,10 @@ export class Arena {
     const ref = (((this.chunks.length - 1) << ARENA_CHUNK_BITS) | this.pos) + 1;
     this.current[this.pos] = n & 0xff;
     this.current[this.pos + 1] = n >>> 8;
-    this.current.set(buf.subarray(start, end), this.pos + 2);
-    this.pos += n + 2;
+    const c = this.current;
+    let p = this.pos + 2;
+    for (let i = start; i < end; i++) c[p++] = buf[i] ?? 0;
+    this.pos = p;
     return ref >>> 0;
   }
 
@@ -108,8 +178,13 @@ export class SignalStore {
     return this.sources.length - 1;
   }
 
-  private grow(): void {
-    const cap = this.base.length * 2;
+  /** Makes room for n more signals at once (untouched capacity costs address space, not memory). */
+  reserve(n: number): void {
+    if (this.size + n > this.base.length) this.grow(this.size + n);
+  }
+
+  private grow(min = 0): void {
+    const cap = Math.max(this.base.length * 2, min);
     const g = <T extends Float64Array | Int32Array | Uint16Array | Uint32Array>(a: T, b: T): T => {
       b.set(a);
       return b;
@@ -159,9 +234,4 @@ export class SignalStore {
     this.size = m.size;
     this.refs.rollback(m.arena);
   }
-}
-
-/** A Buffer view of a Uint8Array without copying. */
-export function asBuffer(u: Uint8Array): Buffer {
-  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
