@@ -393,7 +393,7 @@ export async function runReference(
   const out = (name: string): string => sqlString(join(outDir, name));
   const partnerNames = `[${project.partners.map(sqlString).join(', ')}]`;
   const fileNames = `[${readable.map((f) => sqlString(join(f.partner, f.name))).join(', ')}]`;
-  const partnersOf = `list_transform(list_filter(range(${project.partners.length}), i -> (mask >> i) & 1 = 1), i -> ${partnerNames}[i + 1])`;
+  const partnersOf = `list_sort(list_transform(list_filter(range(${project.partners.length}), i -> (mask >> i) & 1 = 1), i -> ${partnerNames}[i + 1]))`;
   const keyCols = `key, split_part(key, '-', 1) AS postcode, CAST(split_part(key, '-', 2) AS INTEGER) AS huisnummer,
             split_part(key, '-', 3) AS suffix`;
   await db.run(`

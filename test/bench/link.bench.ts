@@ -4,6 +4,7 @@
  *
  *   npm run bench                      10 partners × 100k rows (default)
  *   npm run bench -- --large           10 partners × 1M rows (or BENCH_LARGE=1)
+ *   npm run bench -- --examples        both engines once on examples/, cross-checked
  *   options: --runs <n> (default 2), --only lsi|duckdb, --partners <n>, --rows <n>
  *
  * Data is generated once per size and generator version into .bench/ (git-ignored). Peak memory is
@@ -324,7 +325,7 @@ async function main(): Promise<void> {
   const large = args.includes('--large') || process.env.BENCH_LARGE === '1';
   const partners = Number(argValue(args, '--partners') ?? 10);
   const rows = Number(argValue(args, '--rows') ?? (large ? 1_000_000 : 100_000));
-  const runs = Number(argValue(args, '--runs') ?? 2);
+  const runs = Number(argValue(args, '--runs') ?? (args.includes('--examples') ? 1 : 2));
   const only = argValue(args, '--only');
   const engines: Engine[] = only === 'lsi' ? ['lsi'] : only === 'duckdb' ? ['duckdb'] : ['lsi', 'duckdb'];
   const log = (s: string): void => {
@@ -332,12 +333,17 @@ async function main(): Promise<void> {
   };
 
   mkdirSync(BENCH_DIR, { recursive: true });
-  const data = dataset(partners, rows);
-  const total = partners * rows;
+  const examples = args.includes('--examples');
+  const data = examples
+    ? { dir: join(ROOT, 'examples'), generated: false, ms: 0, bytes: Number.NaN }
+    : dataset(partners, rows);
+  const total = examples ? Number.NaN : partners * rows;
   log(
-    data.generated
-      ? `data: generated ${fmt(total)} rows, ${fmt(data.bytes / 1e6, 1)} MB in ${fmt(data.ms / 1000, 1)} s → ${data.dir}`
-      : `data: cached ${fmt(total)} rows, ${fmt(data.bytes / 1e6, 1)} MB → ${data.dir}`,
+    examples
+      ? `data: the example project in ${data.dir}`
+      : data.generated
+        ? `data: generated ${fmt(total)} rows, ${fmt(data.bytes / 1e6, 1)} MB in ${fmt(data.ms / 1000, 1)} s → ${data.dir}`
+        : `data: cached ${fmt(total)} rows, ${fmt(data.bytes / 1e6, 1)} MB → ${data.dir}`,
   );
   const project = join(data.dir, 'project.json');
   const signals = join(data.dir, 'signals');
@@ -348,7 +354,8 @@ async function main(): Promise<void> {
     engines.splice(engines.indexOf('lsi'), 1);
   }
 
-  const outDir = (e: Engine): string => join(BENCH_DIR, 'out', `${partners}x${rows}`, e);
+  const outDir = (e: Engine): string =>
+    join(BENCH_DIR, 'out', examples ? 'examples' : `${partners}x${rows}`, e);
   const results: RunResult[] = [];
   for (let run = 1; run <= runs; run++) {
     for (const engine of engines) {
@@ -398,7 +405,11 @@ async function main(): Promise<void> {
       .map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
       .join('  ');
   log('');
-  log(`lsi link vs DuckDB — ${partners} partners × ${fmt(rows)} rows, ${fmt(data.bytes / 1e6, 1)} MB of CSV`);
+  log(
+    examples
+      ? 'lsi link vs DuckDB — the example project'
+      : `lsi link vs DuckDB — ${partners} partners × ${fmt(rows)} rows, ${fmt(data.bytes / 1e6, 1)} MB of CSV`,
+  );
   log(line(header));
   log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of table) log(line(row));
