@@ -201,7 +201,7 @@ export async function linkCommand(
       if (quiet) return;
       const status = r.error
         ? `AFGEWEZEN: ${r.error.message}`
-        : `${nl(r.rows)} regels, ${nl(r.accepted)} geaccepteerd, ${nl(r.rejected)} afgewezen (${r.encoding}, ${r.delimiter})`;
+        : `${nl(r.rows)} ${r.rows === 1 ? 'regel' : 'regels'}, ${nl(r.accepted)} geaccepteerd, ${nl(r.rejected)} afgewezen (${r.encoding}, ${r.delimiter})`;
       err(`  gelezen ${partner}: ${r.name} — ${status}`);
     },
   });

@@ -12,10 +12,13 @@ z.config(z.locales.nl());
 const PROJECT_ID = /^[a-z][a-z0-9-]{2,30}$/;
 const PARTNER_ID = /^[a-z][a-z0-9-]{1,30}$/;
 
-const areaEntry = z.string().superRefine((value, ctx) => {
-  const r = parseAreaEntry(value);
-  if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
-});
+const areaEntry = z
+  .string()
+  .describe('Postcodegebied: 3071, 3071AB, 3071-3089 of 3071AA-3089ZZ')
+  .superRefine((value, ctx) => {
+    const r = parseAreaEntry(value);
+    if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: r });
+  });
 
 const isoDateTime = z.iso.datetime({
   offset: true,
