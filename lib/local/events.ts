@@ -6,7 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { handlerForFunction, type LocalLambdaHandler, lambdaContext } from './lambda.ts';
 import { type EmbeddedServices, LOCAL_ACCOUNT_ID, LOCAL_REGION, type RawS3Notification } from './services.ts';
+import type { Json, LocalTemplate } from './template.ts';
 
 /** The event S3 sends to EventBridge for a new object (the fields the product reads, and the rest). */
 export interface ObjectCreatedEvent {
@@ -202,5 +204,205 @@ export function connectObjectCreated(
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
     close: unsubscribe,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing by the template: EventBridge-enabled buckets and the rules that target functions
+
+function isObject(value: Json | undefined): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function wildcardRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+/** One EventBridge leaf matcher against one value (undefined: the field is absent). */
+function matchLeaf(matcher: Json, value: Json | undefined, path: string): boolean {
+  if (!isObject(matcher)) return value !== undefined && matcher === value;
+  const [kind, arg] = Object.entries(matcher)[0] ?? [];
+  switch (kind) {
+    case 'exists':
+      return arg === (value !== undefined);
+    case 'prefix':
+      return typeof value === 'string' && typeof arg === 'string' && value.startsWith(arg);
+    case 'suffix':
+      return typeof value === 'string' && typeof arg === 'string' && value.endsWith(arg);
+    case 'wildcard':
+      return typeof value === 'string' && typeof arg === 'string' && wildcardRegExp(arg).test(value);
+    case 'equals-ignore-case':
+      return (
+        typeof value === 'string' && typeof arg === 'string' && value.toLowerCase() === arg.toLowerCase()
+      );
+    case 'anything-but': {
+      if (value === undefined) return false;
+      if (isObject(arg)) return !matchLeaf(arg, value, path);
+      const excluded = Array.isArray(arg) ? arg : [arg ?? null];
+      return !excluded.some((x) => x === value);
+    }
+    default:
+      throw new Error(`${path}: the local runtime does not support the EventBridge matcher ${kind}`);
+  }
+}
+
+/** Whether `event` matches an EventBridge event pattern (the matchers S3 rules use). */
+export function matchesEventPattern(pattern: Json, event: Json, path = 'EventPattern'): boolean {
+  if (!isObject(pattern)) throw new Error(`${path}: an event pattern is an object`);
+  return Object.entries(pattern).every(([key, expected]) => {
+    const value = isObject(event) ? event[key] : undefined;
+    if (Array.isArray(expected)) {
+      const values: Array<Json | undefined> = Array.isArray(value) ? value : [value];
+      return expected.some((matcher) => values.some((v) => matchLeaf(matcher, v, `${path}.${key}`)));
+    }
+    return isObject(value) && matchesEventPattern(expected, value, `${path}.${key}`);
+  });
+}
+
+/** Physical names of the buckets that send their events to EventBridge. */
+export function eventBridgeBuckets(template: LocalTemplate): string[] {
+  const enabled = z
+    .object({
+      NotificationConfiguration: z
+        .object({
+          EventBridgeConfiguration: z
+            .object({ EventBridgeEnabled: z.boolean().optional() })
+            .loose()
+            .optional(),
+        })
+        .loose()
+        .optional(),
+    })
+    .loose();
+  const names = new Set<string>();
+  for (const bucket of template.ofType('AWS::S3::Bucket')) {
+    const props = enabled.parse(template.resolvedProperties(bucket.logicalId, ['NotificationConfiguration']));
+    if (props.NotificationConfiguration?.EventBridgeConfiguration?.EventBridgeEnabled)
+      names.add(bucket.physicalName);
+  }
+  // Older CDK: a Custom::S3BucketNotifications resource switches EventBridge on.
+  for (const custom of template.ofType('Custom::S3BucketNotifications')) {
+    const props = z
+      .object({
+        BucketName: z.string(),
+        NotificationConfiguration: z
+          .object({ EventBridgeConfiguration: z.json().optional() })
+          .loose()
+          .optional(),
+      })
+      .loose()
+      .parse(template.resolvedProperties(custom.logicalId, ['BucketName', 'NotificationConfiguration']));
+    if (props.NotificationConfiguration?.EventBridgeConfiguration !== undefined) names.add(props.BucketName);
+  }
+  return [...names];
+}
+
+export interface S3EventRoute {
+  ruleLogicalId: string;
+  /** Lambda functions the rule targets (other targets are not run locally). */
+  functionLogicalIds: string[];
+  matches(event: ObjectCreatedEvent): boolean;
+}
+
+/** The enabled EventBridge rules of the template whose pattern can match S3 "Object Created" events. */
+export function s3EventRoutes(template: LocalTemplate): S3EventRoute[] {
+  const ruleProps = z
+    .object({
+      EventPattern: z.json().optional(),
+      State: z.string().optional(),
+      EventBusName: z.string().optional(),
+      Targets: z.array(z.object({ Arn: z.string() }).loose()).optional(),
+    })
+    .loose();
+  const routes: S3EventRoute[] = [];
+  for (const rule of template.ofType('AWS::Events::Rule')) {
+    const props = ruleProps.parse(
+      template.resolvedProperties(rule.logicalId, ['EventPattern', 'State', 'EventBusName', 'Targets']),
+    );
+    if (props.EventPattern === undefined || props.State === 'DISABLED') continue;
+    if (props.EventBusName !== undefined && props.EventBusName !== 'default') continue; // S3 sends to default
+    const pattern = props.EventPattern;
+    const sourceOk = matchesEventPattern(
+      { source: isObject(pattern) && pattern.source !== undefined ? pattern.source : ['aws.s3'] },
+      { source: 'aws.s3' },
+    );
+    if (!sourceOk) continue;
+    const functionLogicalIds = (props.Targets ?? [])
+      .map((t) => template.functionByArn(t.Arn)?.logicalId)
+      .filter((id): id is string => id !== undefined);
+    routes.push({
+      ruleLogicalId: rule.logicalId,
+      functionLogicalIds,
+      matches: (event) => matchesEventPattern(pattern, toJsonEvent(event), `${rule.logicalId}.EventPattern`),
+    });
+  }
+  return routes;
+}
+
+function toJsonEvent(event: ObjectCreatedEvent): Json {
+  return z.json().parse(JSON.parse(JSON.stringify(event)));
+}
+
+export interface TemplateRoutesOptions extends Omit<ObjectCreatedBridgeOptions, 'buckets' | 'filter'> {
+  /** Handlers by Lambda function logical id (or unique prefix). A routed function without one fails. */
+  handlers: Record<string, LocalLambdaHandler>;
+}
+
+/**
+ * Deliver S3 events as the template wires them: from EventBridge-enabled buckets, through each enabled
+ * rule whose pattern matches, to each Lambda target, with the function's local handler and a Context.
+ */
+export function connectTemplateRoutes(
+  services: Pick<EmbeddedServices, 'onS3Notification'>,
+  template: LocalTemplate,
+  options: TemplateRoutesOptions,
+): ObjectCreatedBridge & { routes: S3EventRoute[] } {
+  const buckets = eventBridgeBuckets(template);
+  const routes = s3EventRoutes(template);
+  const missing: string[] = [];
+  const bridges: ObjectCreatedBridge[] = [];
+  for (const route of routes) {
+    for (const functionLogicalId of route.functionLogicalIds) {
+      const handler = handlerForFunction(options.handlers, functionLogicalId);
+      if (!handler) {
+        missing.push(`${functionLogicalId} (rule ${route.ruleLogicalId})`);
+        continue;
+      }
+      const fn = template.get(functionLogicalId);
+      bridges.push(
+        connectObjectCreated(services, (event) => handler(event, lambdaContext(fn, template)), {
+          ...options,
+          buckets,
+          filter: route.matches,
+        }),
+      );
+    }
+  }
+  if (missing.length > 0) {
+    for (const bridge of bridges) bridge.close();
+    throw new Error(`no local handler for the functions S3 events are routed to: ${missing.join(', ')}`);
+  }
+  return {
+    routes,
+    stats() {
+      const total = { received: 0, delivered: 0, failed: 0, pending: 0, invalid: 0 };
+      for (const bridge of bridges) {
+        const s = bridge.stats();
+        total.received += s.received;
+        total.delivered += s.delivered;
+        total.failed += s.failed;
+        total.pending += s.pending;
+        total.invalid += s.invalid;
+      }
+      return total;
+    },
+    deadLetters: () => bridges.flatMap((b) => b.deadLetters()),
+    async drain() {
+      await Promise.all(bridges.map((b) => b.drain()));
+    },
+    close() {
+      for (const bridge of bridges) bridge.close();
+    },
   };
 }

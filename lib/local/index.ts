@@ -25,6 +25,7 @@ import {
 
 export * from './events.ts';
 export * from './kms.ts';
+export * from './lambda.ts';
 export * from './services.ts';
 export * from './state-machine.ts';
 export * from './template.ts';

@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
-import type { Context } from 'aws-lambda';
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -19,10 +18,10 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import { z } from 'zod';
+import { handlerForFunction, type LocalLambdaHandler, lambdaContext } from './lambda.ts';
 import type { Json, JsonObject, LocalResource, LocalTemplate } from './template.ts';
 
-/** A Lambda handler as the runtime calls it. It gets the event as `unknown`: parse it with zod. */
-export type LocalLambdaHandler = (event: unknown, context: Context) => unknown;
+export type { LocalLambdaHandler } from './lambda.ts';
 
 /** For Task states that call something other than Lambda (an SDK integration), keyed by state name. */
 export type TaskOverride = (input: Json) => Json | Promise<Json>;
@@ -221,25 +220,6 @@ function asTaskError(err: unknown): Error {
   return error;
 }
 
-function lambdaContext(fn: LocalResource, template: LocalTemplate, timeoutSeconds: number): Context {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  const memory = fn.properties.MemorySize;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: fn.physicalName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: fn.arn,
-    memoryLimitInMB: String(typeof memory === 'number' ? memory : 128),
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${fn.physicalName}`,
-    logStreamName: `local/${template.stackName}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
 export class LocalStateMachine {
   readonly arn: string;
   readonly name: string;
@@ -265,13 +245,34 @@ export class LocalStateMachine {
     this.onEvent = options.onEvent;
 
     const props = z
-      .object({ DefinitionString: z.string().optional(), Definition: z.json().optional() })
+      .object({
+        DefinitionString: z.string().optional(),
+        Definition: z.json().optional(),
+        DefinitionSubstitutions: z
+          .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+          .optional(),
+      })
       .loose()
-      .parse(template.resolvedProperties(resource.logicalId));
+      .parse(
+        template.resolvedProperties(resource.logicalId, [
+          'DefinitionString',
+          'Definition',
+          'DefinitionSubstitutions',
+        ]),
+      );
+    const substitutions = props.DefinitionSubstitutions ?? {};
+    // CloudFormation replaces ${key} in the definition with the DefinitionSubstitutions values.
+    const substitute = (text: string): string =>
+      text.replace(/\$\{([^}]+)\}/g, (whole, key: string) => {
+        const value = substitutions[key];
+        return value === undefined ? whole : String(value);
+      });
     const parsed: Json =
       props.DefinitionString !== undefined
-        ? z.json().parse(JSON.parse(props.DefinitionString))
-        : (props.Definition ?? null);
+        ? z.json().parse(JSON.parse(substitute(props.DefinitionString)))
+        : props.Definition !== undefined
+          ? z.json().parse(JSON.parse(substitute(JSON.stringify(props.Definition))))
+          : null;
     if (!isJsonObject(parsed) || !isDefinition(parsed)) {
       throw new Error(
         `${resource.logicalId}: no usable state machine definition (DefinitionString or Definition)`,
@@ -280,19 +281,13 @@ export class LocalStateMachine {
     this.definition = parsed;
     const definition = parsed;
 
-    const handlerFor = (functionLogicalId: string): LocalLambdaHandler | undefined => {
-      const exact = options.handlers[functionLogicalId];
-      if (exact) return exact;
-      const byPrefix = Object.entries(options.handlers).filter(([key]) => functionLogicalId.startsWith(key));
-      return byPrefix.length === 1 ? byPrefix[0]?.[1] : undefined;
-    };
-    const timeoutOf = (fn: LocalResource): number =>
-      typeof fn.properties.Timeout === 'number' ? fn.properties.Timeout : 3;
+    const handlerFor = (functionLogicalId: string): LocalLambdaHandler | undefined =>
+      handlerForFunction(options.handlers, functionLogicalId);
     const invoke = async (fn: LocalResource, event: Json): Promise<Json> => {
       const handler = handlerFor(fn.logicalId);
       if (!handler) throw new Error(`no local handler for Lambda function ${fn.logicalId}`);
       try {
-        return toJson(await handler(event, lambdaContext(fn, template, timeoutOf(fn))));
+        return toJson(await handler(event, lambdaContext(fn, template)));
       } catch (err) {
         throw asTaskError(err);
       }

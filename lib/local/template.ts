@@ -33,6 +33,12 @@ const templateSchema = z.object({
   Parameters: z.record(z.string(), z.object({ Default: z.json().optional() }).loose()).optional(),
   Conditions: jsonObject.optional(),
   Mappings: jsonObject.optional(),
+  Outputs: z
+    .record(
+      z.string(),
+      z.object({ Value: z.json(), Export: z.object({ Name: z.json() }).optional() }).loose(),
+    )
+    .optional(),
 });
 
 export interface LocalTemplateOptions {
@@ -42,8 +48,10 @@ export interface LocalTemplateOptions {
   accountId?: string;
   /** Values for template parameters without a usable Default. */
   parameters?: Record<string, string>;
-  /** Values for Fn::ImportValue. */
+  /** Values for Fn::ImportValue, by export name (see `LocalTemplate.exports()`). */
   imports?: Record<string, string>;
+  /** Values for Fn::GetStackOutput: stack name → output name → value (see `LocalTemplate.outputs()`). */
+  stackOutputs?: Record<string, Record<string, string>>;
 }
 
 export interface LocalResource {
@@ -207,11 +215,40 @@ export class LocalTemplate {
     return this.ofType('AWS::Lambda::Function').find((f) => f.arn === unqualified);
   }
 
-  /** A resource's properties with every intrinsic resolved. */
-  resolvedProperties(logicalId: string): JsonObject {
-    const props = this.resolve(this.get(logicalId).properties, logicalId);
+  /**
+   * A resource's properties with their intrinsics resolved: only those named in `keys`, if given.
+   * Name only what you need: other properties (resource policies, say) may hold intrinsics that are
+   * of no use locally, such as Fn::GetStackOutput.
+   */
+  resolvedProperties(logicalId: string, keys?: readonly string[]): JsonObject {
+    const all = this.get(logicalId).properties;
+    const selected: JsonObject = {};
+    for (const [key, value] of Object.entries(all)) if (!keys || keys.includes(key)) selected[key] = value;
+    const props = this.resolve(selected, logicalId);
     if (!isJsonObject(props)) throw new TemplateError(`${logicalId}: properties are not an object`);
     return props;
+  }
+
+  /** The template's Outputs, resolved (to feed `stackOutputs` of a template that reads them). */
+  outputs(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, output] of Object.entries(this.template.Outputs ?? {})) {
+      out[name] = this.resolveString(output.Value, `Outputs.${name}`);
+    }
+    return out;
+  }
+
+  /** The template's exported Outputs by export name (to feed `imports` of a template that imports them). */
+  exports(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, output] of Object.entries(this.template.Outputs ?? {})) {
+      if (output.Export)
+        out[this.resolveString(output.Export.Name, `Outputs.${name}.Export`)] = this.resolveString(
+          output.Value,
+          `Outputs.${name}`,
+        );
+    }
+    return out;
   }
 
   /** The environment variables a function's template sets, resolved (table names, bucket names, …). */
@@ -219,7 +256,7 @@ export class LocalTemplate {
     const env = z
       .object({ Environment: z.object({ Variables: z.record(z.string(), z.json()).optional() }).optional() })
       .loose()
-      .parse(this.resolvedProperties(logicalId)).Environment?.Variables;
+      .parse(this.resolvedProperties(logicalId, ['Environment'])).Environment?.Variables;
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(env ?? {})) {
       out[key] = typeof value === 'string' ? value : JSON.stringify(value);
@@ -313,6 +350,21 @@ export class LocalTemplate {
         const imported = this.options.imports?.[name];
         if (imported === undefined) throw new TemplateError(`${path}: no local value for import ${name}`);
         return imported;
+      }
+      case 'Fn::GetStackOutput': {
+        const { StackName, OutputName } = z
+          .object({ StackName: z.json(), OutputName: z.json() })
+          .loose()
+          .parse(arg);
+        const stack = this.resolveString(StackName, path);
+        const output = this.resolveString(OutputName, path);
+        const value = this.options.stackOutputs?.[stack]?.[output];
+        if (value === undefined) {
+          throw new TemplateError(
+            `${path}: no local value for output ${output} of stack ${stack} (options.stackOutputs)`,
+          );
+        }
+        return value;
       }
       case 'Fn::FindInMap': {
         const [map, top, second] = this.args(arg, 3, path).map((a) => this.resolveString(a, path));
@@ -544,6 +596,15 @@ const projection = z
     NonKeyAttributes: z.array(z.string()).optional(),
   })
   .loose();
+const TABLE_KEYS = [
+  'KeySchema',
+  'AttributeDefinitions',
+  'GlobalSecondaryIndexes',
+  'LocalSecondaryIndexes',
+  'BillingMode',
+  'TimeToLiveSpecification',
+  'StreamSpecification',
+];
 const tableProperties = z
   .object({
     KeySchema: keySchema,
@@ -600,7 +661,7 @@ export async function provisionTemplate(
     ...template.ofType('AWS::DynamoDB::GlobalTable'),
   ];
   for (const table of tables) {
-    const props = tableProperties.parse(template.resolvedProperties(table.logicalId));
+    const props = tableProperties.parse(template.resolvedProperties(table.logicalId, TABLE_KEYS));
     const gsis = props.GlobalSecondaryIndexes ?? [];
     const lsis = props.LocalSecondaryIndexes ?? [];
     // Capacity means nothing locally: every table is on demand.
@@ -652,7 +713,9 @@ export async function provisionTemplate(
   }
 
   for (const bucket of template.ofType('AWS::S3::Bucket')) {
-    const props = bucketProperties.parse(template.resolvedProperties(bucket.logicalId));
+    const props = bucketProperties.parse(
+      template.resolvedProperties(bucket.logicalId, ['VersioningConfiguration']),
+    );
     let created = true;
     try {
       await clients.s3.send(new CreateBucketCommand({ Bucket: bucket.physicalName }));

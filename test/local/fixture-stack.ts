@@ -1,18 +1,25 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 
-/** A small stack shaped like the product's: bucket, table with a GSI, keys, two functions, a workflow. */
+/** A small stack shaped like the product's: buckets, a table with a GSI, keys, functions, an S3 rule, a workflow. */
 export function synthFixtureTemplate(): unknown {
   const app = new App();
   const stack = new Stack(app, 'LocalFixture', { env: { account: '111111111111', region: 'eu-central-1' } });
 
-  new s3.Bucket(stack, 'DropZone', { versioned: true, removalPolicy: RemovalPolicy.DESTROY });
+  const dropZone = new s3.Bucket(stack, 'DropZone', {
+    versioned: true,
+    eventBridgeEnabled: true,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  new s3.Bucket(stack, 'Plain', { removalPolicy: RemovalPolicy.DESTROY }); // no EventBridge
   new dynamodb.Table(stack, 'Deliveries', {
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
     sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
@@ -36,6 +43,23 @@ export function synthFixtureTemplate(): unknown {
     runtime: lambda.Runtime.NODEJS_22_X,
     handler: 'index.handler',
     code,
+  });
+
+  const uploadReceived = new lambda.Function(stack, 'UploadFn', {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code,
+  });
+  new events.Rule(stack, 'UploadCreated', {
+    eventPattern: {
+      source: ['aws.s3'],
+      detailType: ['Object Created'],
+      detail: {
+        bucket: { name: [dropZone.bucketName] },
+        object: { key: events.Match.wildcard('partners/*/uploads/*') },
+      },
+    },
+    targets: [new targets.LambdaFunction(uploadReceived)],
   });
 
   const perPartner = new sfn.Map(stack, 'EachPartner', {

@@ -115,13 +115,13 @@ describe('LocalTemplate', () => {
   it('creates the tables (with GSI) and buckets idempotently, noting what differs locally', async () => {
     const first = await provisionTemplate(template, clients);
     expect(first.tables.map((t) => t.created)).toEqual([true]);
-    expect(first.buckets.map((b) => b.created)).toEqual([true]);
+    expect(first.buckets.map((b) => b.created)).toEqual([true, true]);
     expect(first.notes.join('\n')).toMatch(/TTL on 'expiresAt' is not applied locally/);
     expect(first.notes.join('\n')).toMatch(/versioning is enabled/);
 
     const second = await provisionTemplate(template, clients);
     expect(second.tables.map((t) => t.created)).toEqual([false]);
-    expect(second.buckets.map((b) => b.created)).toEqual([false]);
+    expect(second.buckets.map((b) => b.created)).toEqual([false, false]);
 
     const table = template.find('AWS::DynamoDB::Table', 'Deliveries');
     const described = await clients.dynamodb.send(
