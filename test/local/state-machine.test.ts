@@ -175,6 +175,26 @@ describe('LocalStateMachine', () => {
     expect(() => reopened.startExecution({ name: 'round-9', input })).toThrow(ExecutionAlreadyExists);
   });
 
+  it('applies DefinitionSubstitutions and passes the Context object ($$.Execution.Name)', async () => {
+    const t = LocalTemplate.from({
+      Resources: {
+        Fn: { Type: 'AWS::Lambda::Function', Properties: {} },
+        Sm: {
+          Type: 'AWS::StepFunctions::StateMachine',
+          Properties: {
+            DefinitionString:
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation DefinitionSubstitutions key
+              '{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"${fn}",' +
+              '"Parameters":{"execution.$":"$$.Execution.Name"},"End":true}}}',
+            DefinitionSubstitutions: { fn: { 'Fn::GetAtt': ['Fn', 'Arn'] } },
+          },
+        },
+      },
+    });
+    const sm = new LocalStateMachine({ template: t, handlers: { Fn: async (event) => event } });
+    expect((await sm.run({ name: 'named-run', input: {} })).output).toEqual({ execution: 'named-run' });
+  });
+
   it('invokes handlers through the optimised lambda:invoke integration, wrapping output in Payload', async () => {
     const fnArn = template.find('AWS::Lambda::Function', 'LinkFn').arn;
     const t = LocalTemplate.from({

@@ -112,6 +112,44 @@ describe('LocalTemplate', () => {
     expect(() => t.resolve({ 'Fn::Transform': {} })).toThrow(/does not support Fn::Transform/);
   });
 
+  it('reads another stack’s outputs and exports (Fn::GetStackOutput, Fn::ImportValue)', () => {
+    const producer = LocalTemplate.from(
+      {
+        Resources: { Role: { Type: 'AWS::IAM::Role' } },
+        Outputs: {
+          RoleArn: { Value: { 'Fn::GetAtt': ['Role', 'Arn'] }, Export: { Name: 'closer-role-arn' } },
+        },
+      },
+      { stackName: 'closer' },
+    );
+    expect(producer.outputs()).toEqual({ RoleArn: 'arn:aws:iam::000000000000:role/closer-Role' });
+    const consumer = LocalTemplate.from(
+      {
+        Resources: {
+          Fn: {
+            Type: 'AWS::Lambda::Function',
+            Properties: {
+              Environment: {
+                Variables: {
+                  A: { 'Fn::GetStackOutput': { StackName: 'closer', OutputName: 'RoleArn' } },
+                  B: { 'Fn::ImportValue': 'closer-role-arn' },
+                },
+              },
+              // Never needed locally, so never resolved: no error.
+              Role: { 'Fn::GetStackOutput': { StackName: 'unknown', OutputName: 'X' } },
+            },
+          },
+        },
+      },
+      { stackOutputs: { closer: producer.outputs() }, imports: producer.exports() },
+    );
+    expect(consumer.functionEnvironment('Fn')).toEqual({
+      A: 'arn:aws:iam::000000000000:role/closer-Role',
+      B: 'arn:aws:iam::000000000000:role/closer-Role',
+    });
+    expect(() => consumer.resolvedProperties('Fn')).toThrow(/no local value for output X of stack unknown/);
+  });
+
   it('creates the tables (with GSI) and buckets idempotently, noting what differs locally', async () => {
     const first = await provisionTemplate(template, clients);
     expect(first.tables.map((t) => t.created)).toEqual([true]);
