@@ -6,8 +6,8 @@
  * Execution input: `{ projectId, round, partners: [partnerId, ...] }` (delivery-complete starts it
  * with an execution name derived from project and round, so a round links exactly once).
  *
- * Every Task retries transient Lambda errors and timeouts with exponential backoff and full jitter,
- * and catches everything else into a `record-failure` task followed by a Fail state; inside the Map
+ * Every Task retries transient Lambda errors with exponential backoff and full jitter (a timeout
+ * once), and catches everything else into a `record-failure` task followed by a Fail state; inside the Map
  * that is RecordPartnerFailure → PartnerFailed, which fails the Map, whose Catch leads to
  * RecordFailure → Failed. Tasks use `payloadResponseOnly`, so a Task's resource is the function ARN
  * and its result is the handler's return value, in AWS and in the local runner alike.
@@ -35,14 +35,13 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { TASK_STATES } from './names.ts';
 
-/** Lambda errors that are worth retrying (throttling, service faults, timeouts). */
+/** Lambda errors that are worth retrying (throttling, service faults). */
 export const TRANSIENT_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
   'Lambda.ClientExecutionTimeoutException',
-  Errors.TIMEOUT,
 ];
 
 export interface LinkagePipelineProps {
@@ -83,6 +82,13 @@ export class LinkagePipeline extends Construct {
         maxAttempts: 5,
         maxDelay: Duration.seconds(60),
         jitterStrategy: JitterType.FULL,
+      });
+      // A timed-out step is retried once (steps are idempotent), not five times over its full timeout.
+      t.addRetry({
+        errors: [Errors.TIMEOUT],
+        interval: Duration.seconds(10),
+        backoffRate: 2,
+        maxAttempts: 1,
       });
       t.addCatch(onFailure, { errors: [Errors.ALL], resultPath: resultPath ?? '$.error' });
       return t;

@@ -61,9 +61,17 @@ describe('linkage state machine definition', () => {
     for (const [name, st] of tasks) {
       const retry = asList(st.Retry);
       expect(retry.length, `${name} Retry`).toBeGreaterThan(0);
+      expect(retry, `${name} Retry`).toContainEqual(
+        expect.objectContaining({
+          ErrorEquals: expect.arrayContaining(['Lambda.ServiceException', 'Lambda.TooManyRequestsException']),
+          JitterStrategy: 'FULL',
+        }),
+      );
+      expect(retry, `${name} Retry`).toContainEqual(
+        expect.objectContaining({ ErrorEquals: ['States.Timeout'] }),
+      );
       for (const r of retry) {
         expect(r, `${name} Retry`).toMatchObject({
-          ErrorEquals: expect.arrayContaining(['Lambda.ServiceException', 'Lambda.TooManyRequestsException']),
           IntervalSeconds: expect.any(Number),
           MaxAttempts: expect.any(Number),
         });
