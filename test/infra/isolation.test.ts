@@ -67,8 +67,8 @@ describe('IAM isolation matrix of the shipped example project', () => {
     expect(failures(own)).toEqual([]);
   });
 
-  it('denies partners the results table, results/, work/ and the results key', () => {
-    expect(failures(lists.filter((c) => c.group === 'partners on results'))).toEqual([]);
+  it('denies partners the results table, results/, work/, the results key and listing beyond their prefix', () => {
+    expect(failures(lists.filter((c) => c.group === 'partners on results and the whole bucket'))).toEqual([]);
   });
 
   it('lets the lead read results and record decisions, never raw uploads or partner keys', () => {

@@ -117,7 +117,7 @@ export async function partnerPairs(m: IamModel, partnerIds: readonly string[]): 
 /** Partners reach no results, no work data, no results key. */
 export async function partnersOnResults(m: IamModel, partnerIds: readonly string[]): Promise<Cell[]> {
   const results = m.table('Results');
-  const g = 'partners on results';
+  const g = 'partners on results and the whole bucket';
   const cells: Promise<Cell>[] = [];
   for (const id of partnerIds) {
     const who = m.partnerRole(id);
@@ -132,6 +132,14 @@ export async function partnersOnResults(m: IamModel, partnerIds: readonly string
       ['s3:GetObject results/overview.json', () => m.s3(who, 's3:GetObject', 'results/r1/overview.json')],
       ['s3:GetObject work/*', () => m.s3(who, 's3:GetObject', `work/r1/${id}.json`)],
       ['s3:ListBucket s3:prefix=results/', () => m.s3(who, 's3:ListBucket', { prefix: 'results/' })],
+      [
+        's3:ListBucket s3:prefix=partners/ (all partners)',
+        () => m.s3(who, 's3:ListBucket', { prefix: 'partners/' }),
+      ],
+      [
+        's3:ListBucket without a prefix (whole bucket)',
+        () => m.simulate(who, 's3:ListBucket', m.bucketArn, m.bucketPolicy, { 's3:TlsVersion': '1.3' }),
+      ],
       ['kms:Decrypt results key via S3', () => m.kms(who, 'kms:Decrypt', m.resultsKey, 's3')],
       ['kms:Decrypt results key via DynamoDB', () => m.kms(who, 'kms:Decrypt', m.resultsKey, 'dynamodb')],
     ];
