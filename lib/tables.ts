@@ -124,9 +124,4 @@ export class ProjectTables extends Construct {
       ]),
     });
   }
-
-  /** ARNs of a table and of each of its named global secondary indexes. */
-  static withIndexes(table: Table, indexNames: readonly string[]): string[] {
-    return [table.tableArn, ...indexNames.map((n) => `${table.tableArn}/index/${n}`)];
-  }
 }
