@@ -37,7 +37,7 @@
  *                      UPLOAD_URL_TTL_SECONDS, MAX_UPLOAD_BYTES, UPLOAD_DEADLINE
  * - upload-received:   DROP_BUCKET, PARTNER_KEYS, STATUS_TABLE, IDEMPOTENCY_TABLE,
  *                      DELIVERY_COMPLETE_FUNCTION, MAX_UPLOAD_BYTES, PROJECT_CONFIG
- * - delivery-complete: STATUS_TABLE, IDEMPOTENCY_TABLE, STATE_MACHINE_ARN, UPLOAD_DEADLINE
+ * - delivery-complete: STATUS_TABLE, IDEMPOTENCY_TABLE, STATE_MACHINE_ARN, UPLOAD_DEADLINE, PROJECT_CONFIG
  * - validate-partner:  DROP_BUCKET, PARTNER_KEYS, RESULTS_KEY_ARN, STATUS_TABLE, PROJECT_CONFIG
  * - link:              DROP_BUCKET, RESULTS_KEY_ARN, PROJECT_CONFIG
  * - publish:           DROP_BUCKET, RESULTS_KEY_ARN, RESULTS_TABLE, STATUS_TABLE, AUDIT_TABLE, PROJECT_CONFIG
@@ -255,6 +255,7 @@ export class ProjectStack extends Stack {
         STATUS_TABLE: status.tableName,
         IDEMPOTENCY_TABLE: idempotency.tableName,
         UPLOAD_DEADLINE: uploadDeadline,
+        PROJECT_CONFIG: projectConfig,
       },
       { deadLetterQueue: this.deadLetterQueue },
     );

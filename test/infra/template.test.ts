@@ -391,7 +391,13 @@ describe('functions', () => {
       'MAX_UPLOAD_BYTES',
       'PROJECT_CONFIG',
     ],
-    DeliveryComplete: ['STATUS_TABLE', 'IDEMPOTENCY_TABLE', 'STATE_MACHINE_ARN', 'UPLOAD_DEADLINE'],
+    DeliveryComplete: [
+      'STATUS_TABLE',
+      'IDEMPOTENCY_TABLE',
+      'STATE_MACHINE_ARN',
+      'UPLOAD_DEADLINE',
+      'PROJECT_CONFIG',
+    ],
     ValidatePartner: ['DROP_BUCKET', 'PARTNER_KEYS', 'RESULTS_KEY_ARN', 'STATUS_TABLE', 'PROJECT_CONFIG'],
     Link: ['DROP_BUCKET', 'RESULTS_KEY_ARN', 'PROJECT_CONFIG'],
     Publish: [
