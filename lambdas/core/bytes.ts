@@ -194,6 +194,29 @@ export class ByteWriter {
   }
 }
 
+/** Writes UTF-8 bytes as one `;`-separated CSV field, quoted when it holds `;`, `"`, CR or LF. */
+export function writeCsvField(w: ByteWriter, src: Uint8Array, start: number, end: number): void {
+  let needs = false;
+  for (let i = start; i < end; i++) {
+    const b = src[i];
+    if (b === 0x3b || b === 0x22 || b === 0x0a || b === 0x0d) {
+      needs = true;
+      break;
+    }
+  }
+  if (!needs) {
+    w.bytes(src, start, end);
+    return;
+  }
+  w.byte(0x22);
+  for (let i = start; i < end; i++) {
+    const b = src[i] ?? 0;
+    if (b === 0x22) w.byte(0x22);
+    w.byte(b);
+  }
+  w.byte(0x22);
+}
+
 const FORMULA_START = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d]);
 
 /**

@@ -34,6 +34,9 @@ const RISICO = 4;
 const OMSCHRIJVING = 5;
 const REFERENTIE = 6;
 const DATUM = 7;
+/** Only in normalised files written by the pipeline itself: the original file and line. */
+const BESTAND = 8;
+const REGEL = 9;
 
 const ALIASES: Readonly<Record<string, number>> = {
   postcode: POSTCODE,
@@ -57,6 +60,8 @@ const ALIASES: Readonly<Record<string, number>> = {
   datum: DATUM,
   signaaldatum: DATUM,
 };
+
+const PROVENANCE_ALIASES: Readonly<Record<string, number>> = { bestand: BESTAND, regel: REGEL };
 
 const REQUIRED: readonly { role: number; aliases: string }[] = [
   { role: POSTCODE, aliases: 'pc, pc6' },
@@ -174,6 +179,11 @@ export interface ReadFileOptions {
   readonly store: SignalStore;
   readonly area: PostcodeSet;
   readonly limits?: ReaderLimits;
+  /**
+   * The file is a normalised file written by the pipeline (`writeNormalised`): its `bestand` and
+   * `regel` columns give each signal's original file and line. Never set for a partner's upload.
+   */
+  readonly provenance?: boolean;
 }
 
 /** Reads one signal file into the store and returns its outcome. Never throws on file content. */
@@ -240,8 +250,11 @@ class RecordParser {
   private cellQuoted = new Uint8Array(0);
   // Role cells copied (and unquoted) into one scratch buffer.
   private scratch = new Uint8Array(1 << 17);
-  private readonly roleS = new Int32Array(8);
-  private readonly roleE = new Int32Array(8);
+  private readonly roleS = new Int32Array(10);
+  private readonly roleE = new Int32Array(10);
+  /** Provenance: the last original file name seen and its source index. */
+  private lastBestand = new Uint8Array(0);
+  private lastSource = -1;
   private readonly parts: KeyParts = { postcodeIndex: 0, huisnummer: 0, suffixCode: 0 };
 
   constructor(
@@ -492,7 +505,8 @@ class RecordParser {
     const roles = new Int8Array(names.length).fill(-1);
     const seen = new Map<number, string>();
     names.forEach((name, col) => {
-      const role = ALIASES[normaliseColumnName(name)];
+      const norm = normaliseColumnName(name);
+      const role = ALIASES[norm] ?? (this.opts.provenance ? PROVENANCE_ALIASES[norm] : undefined);
       if (role === undefined) {
         if (name.trim() !== '') this.result.ignoredColumns.push(name.trim().slice(0, 64));
         return;
@@ -501,7 +515,7 @@ class RecordParser {
       if (before !== undefined) {
         throw new FileRejected(
           'COLUMN_DUPLICATE',
-          `De kolommen "${before}" en "${name.trim()}" betekenen allebei ${COLUMNS[role]}; houd er één over.`,
+          `De kolommen "${before}" en "${name.trim()}" betekenen allebei ${COLUMNS[role] ?? name}; houd er één over.`,
           headerLine,
         );
       }
@@ -527,6 +541,22 @@ class RecordParser {
     return end < n ? end + 1 : n;
   }
 
+  /** The source index of an original file name in a normalised file (consecutive rows share it). */
+  private provenanceSource(s: Uint8Array, start: number, end: number): number {
+    const last = this.lastBestand;
+    if (this.lastSource >= 0 && last.length === end - start) {
+      let k = 0;
+      while (k < last.length && last[k] === s[start + k]) k++;
+      if (k === last.length) return this.lastSource;
+    }
+    this.lastBestand = s.slice(start, end);
+    const name = new TextDecoder().decode(this.lastBestand);
+    const st = this.opts.store;
+    const found = st.sources.findIndex((x) => x.partner === this.opts.partner && x.name === name);
+    this.lastSource = found >= 0 ? found : st.addSource(this.opts.partner, name);
+    return this.lastSource;
+  }
+
   private reject(line: number, code: RowErrorCode, field: Column | undefined): void {
     this.result.rejected++;
     this.addError(line, code, field);
@@ -544,7 +574,7 @@ class RecordParser {
   private gather(data: Uint8Array, cells: number): void {
     const s = this.scratch;
     let p = 0;
-    for (let r = 0; r < 8; r++) {
+    for (let r = 0; r < 10; r++) {
       this.roleS[r] = 0;
       this.roleE[r] = 0;
     }
@@ -646,17 +676,34 @@ class RecordParser {
     }
     this.result.accepted++;
     const store = this.opts.store;
+    let source = this.source;
+    let origin = line;
+    if (this.opts.provenance) {
+      source = this.provenanceSource(s, rs[BESTAND] ?? 0, re[BESTAND] ?? 0);
+      origin = digitsValue(s, rs[REGEL] ?? 0, re[REGEL] ?? 0);
+    }
     store.add(
       pc * 100000 + parts.huisnummer,
       parts.suffixCode,
-      this.source,
-      line,
+      source,
+      origin,
       store.risks.intern(s, riskS, riskE),
       store.descriptions.intern(s, omsS, omsE),
       store.refs.put(s, refS, refE),
       datum,
     );
   }
+}
+
+/** A non-negative integer from ASCII digits (0 when there are none). */
+function digitsValue(s: Uint8Array, start: number, end: number): number {
+  let v = 0;
+  for (let i = start; i < end && i - start < 10; i++) {
+    const b = s[i] ?? 0;
+    if (b < 0x30 || b > 0x39) break;
+    v = v * 10 + (b - 0x30);
+  }
+  return v;
 }
 
 /** Splits the header line into names (quotes removed). */

@@ -1,0 +1,158 @@
+/**
+ * The lead's working set: the selected addresses of a round as records, and their layout in the
+ * results table. Pure: the publish handler writes the items, the `lsi results` command reads them.
+ *
+ * Results table (pk, sk; gsi1 = gsi1pk/gsi1sk; gsi2 = gsi2pk/gsi2sk):
+ *
+ * | item                          | pk              | sk                       | gsi1pk / gsi1sk            | gsi2pk / gsi2sk                 |
+ * | ----------------------------- | --------------- | ------------------------ | -------------------------- | ------------------------------- |
+ * | address in a round (selected) | ADDR#<key>      | ROUND#<nnnn>             | SEL#<nnnn> / <key>         | –                               |
+ * | partner's share of an address | ADDR#<key>      | ROUND#<nnnn>#P#<partner> | –                          | P#<partner>#<nnnn> / <key>      |
+ * | round summary                 | ROUNDS          | ROUND#<nnnn>             | –                          | –                               |
+ *
+ * Access patterns of the lead:
+ * - the case-table list of a round: Query gsi1 on SEL#<nnnn> (in key order, so in postcode order);
+ * - … for a postcode area: the same with begins_with(gsi1sk, '3071') or a range on gsi1sk;
+ * - the selected addresses a partner has signalled in a round: Query gsi2 on P#<partner>#<nnnn>;
+ * - one address over all rounds (its history, and later its decisions): Query pk = ADDR#<key>;
+ * - the rounds and their totals: Query pk = ROUNDS.
+ * Decisions of the case table (a later step) live beside the address under pk = ADDR#<key> with
+ * sk = DECISION#…, so they stay with the address across rounds.
+ */
+import * as z from 'zod';
+import { keyText, suffixText } from './address.ts';
+import { pad } from './delivery.ts';
+import { type Linkage, partnersOf } from './link.ts';
+import { postcodeText } from './postcode.ts';
+
+const decoder = new TextDecoder();
+
+export const selectedSignalSchema = z.strictObject({
+  partner: z.string(),
+  risico: z.string(),
+  omschrijving: z.string().optional(),
+  referentie: z.string().optional(),
+  datum: z.string().optional(),
+  file: z.string(),
+  line: z.number(),
+});
+
+export const selectedAddressSchema = z.strictObject({
+  key: z.string(),
+  postcode: z.string(),
+  huisnummer: z.number(),
+  suffix: z.string(),
+  partners: z.array(z.string()),
+  signals: z.array(selectedSignalSchema),
+});
+export type SelectedAddress = z.infer<typeof selectedAddressSchema>;
+
+function isoDate(d: number): string {
+  const y = Math.floor(d / 10000);
+  const m = Math.floor(d / 100) % 100;
+  const day = d % 100;
+  return `${y}-${String(m).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** The addresses with multiple interest, in key order, with their signals. */
+export function* selectedAddresses(l: Linkage): Generator<SelectedAddress> {
+  const st = l.store;
+  for (let k = 0; k < l.addresses; k++) {
+    if ((l.partnerCount[k] ?? 0) < l.minPartners) continue;
+    const base = l.base[k] ?? 0;
+    const huis = base % 100000;
+    const code = l.suffix[k] ?? 0;
+    const signals: SelectedAddress['signals'] = [];
+    const end = l.rowStart[k + 1] ?? 0;
+    for (let r = l.rowStart[k] ?? 0; r < end; r++) {
+      const row = l.rows[r] ?? 0;
+      const source = st.sources[st.source[row] ?? 0];
+      const oms = st.oms[row] ?? 0;
+      const ref = st.ref[row] ?? 0;
+      const datum = st.datum[row] ?? 0;
+      const refBytes = ref === 0 ? null : st.refs.locate(ref);
+      signals.push({
+        partner: st.partnerIds[source?.partner ?? 0] ?? '',
+        risico: decoder.decode(st.risks.get(st.risk[row] ?? 0)),
+        ...(oms !== 0 ? { omschrijving: decoder.decode(st.descriptions.get(oms)) } : {}),
+        ...(refBytes
+          ? { referentie: decoder.decode(refBytes.chunk.subarray(refBytes.start, refBytes.end)) }
+          : {}),
+        ...(datum !== 0 ? { datum: isoDate(datum) } : {}),
+        file: source?.name ?? '',
+        line: st.line[row] ?? 0,
+      });
+    }
+    yield {
+      key: keyText(base, code),
+      postcode: postcodeText((base - huis) / 100000),
+      huisnummer: huis,
+      suffix: suffixText(code),
+      partners: partnersOf(l, k).map((p) => st.partnerIds[p] ?? ''),
+      signals,
+    };
+  }
+}
+
+export const roundSummarySchema = z.strictObject({
+  round: z.number(),
+  executionName: z.string(),
+  reason: z.string(),
+  linkedAt: z.string(),
+  minPartners: z.number(),
+  missing: z.array(z.string()),
+  totals: z.strictObject({
+    rows: z.number(),
+    accepted: z.number(),
+    rejected: z.number(),
+    addresses: z.number(),
+    multiInterest: z.number(),
+  }),
+  partners: z.array(
+    z.strictObject({ id: z.string(), rows: z.number(), accepted: z.number(), rejected: z.number() }),
+  ),
+});
+export type RoundSummary = z.infer<typeof roundSummarySchema>;
+
+export type ResultItem = Record<string, unknown>;
+
+/** Items for one selected address in a round: the address item and one item per partner. */
+export function addressItems(a: SelectedAddress, round: number): ResultItem[] {
+  const r = pad(round);
+  const items: ResultItem[] = [
+    {
+      pk: `ADDR#${a.key}`,
+      sk: `ROUND#${r}`,
+      gsi1pk: `SEL#${r}`,
+      gsi1sk: a.key,
+      type: 'address',
+      round,
+      key: a.key,
+      postcode: a.postcode,
+      huisnummer: a.huisnummer,
+      suffix: a.suffix,
+      partners: a.partners,
+      partnerCount: a.partners.length,
+      selection: 'meervoudig belang',
+      signals: a.signals,
+    },
+  ];
+  for (const p of a.partners) {
+    items.push({
+      pk: `ADDR#${a.key}`,
+      sk: `ROUND#${r}#P#${p}`,
+      gsi2pk: `P#${p}#${r}`,
+      gsi2sk: a.key,
+      type: 'partner-share',
+      round,
+      key: a.key,
+      partner: p,
+      signals: a.signals.filter((s) => s.partner === p).length,
+    });
+  }
+  return items;
+}
+
+export function summaryItem(s: RoundSummary): ResultItem {
+  return { pk: 'ROUNDS', sk: `ROUND#${pad(s.round)}`, type: 'round', ...s };
+}
