@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CfnWorld, isObject, type Json, toJson } from './support/cfn-world.ts';
 import { IamModel } from './support/iam-model.ts';
 import {
+  assumeRoleCells,
   type Cell,
   functionCells,
   keyDestructionCells,
@@ -43,6 +44,11 @@ describe('IAM isolation matrix of the shipped example project', () => {
       ...(await leadCells(model, partnerIds)),
       ...(await functionCells(model, partnerIds)),
       ...(await keyDestructionCells(model, partnerIds)),
+      ...(await assumeRoleCells(
+        model,
+        s.project.deployment?.partnerPrincipals ?? {},
+        s.project.deployment?.leadPrincipals ?? [],
+      )),
     ];
     console.log(render(pairs, partnerIds, lists));
     console.log(
@@ -83,6 +89,12 @@ describe('IAM isolation matrix of the shipped example project', () => {
     const destruction = lists.filter((c) => c.group === 'key destruction');
     expect(destruction.some((c) => c.who === 'account-admin')).toBe(true);
     expect(failures(destruction)).toEqual([]);
+  });
+
+  it("lets a partner's principals assume only that partner's upload role, and the lead's only the lead role", () => {
+    const assume = lists.filter((c) => c.group === 'assume role');
+    expect(assume.length).toBe((partnerIds.length + 1 + 2) * (partnerIds.length + 1));
+    expect(failures(assume)).toEqual([]);
   });
 
   it('lets the teardown empty and delete the buckets and tables, without reading data', () => {

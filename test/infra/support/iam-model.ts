@@ -128,6 +128,41 @@ export class IamModel {
     };
   }
 
+  /**
+   * A principal from the project config (a partner's or the lead's own role) with an identity
+   * policy that lets it assume any role: the worst its own account could grant it.
+   */
+  external(principalArn: string, label: string): Principal {
+    const name = principalArn.replace(/^.*:role\//, '');
+    return {
+      label,
+      roleArn: principalArn,
+      sessionArn: `arn:aws:sts::${principalArn.split(':')[4] ?? this.account}:assumed-role/${name}/lsi-test`,
+      identityPolicies: [
+        {
+          name: 'AssumeAnything',
+          policy: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+          },
+        },
+      ],
+    };
+  }
+
+  /** sts:AssumeRole on a role of the project stack, judged by its trust policy. */
+  assumeRole(who: Principal, rolePathSuffix: string): Promise<Decision> {
+    const r = this.world.byPath(this.projectStack, 'AWS::IAM::Role', rolePathSuffix);
+    const trust = this.world.resolve(this.projectStack, r.properties.AssumeRolePolicyDocument ?? null);
+    return this.simulate(
+      who,
+      'sts:AssumeRole',
+      this.world.getAtt(this.projectStack, r.logicalId, 'Arn'),
+      trust,
+      {},
+    );
+  }
+
   // ---- resources -------------------------------------------------------------------------------
 
   objectArn(key: string): string {

@@ -354,6 +354,47 @@ export async function keyDestructionCells(
   return Promise.all(cells);
 }
 
+/**
+ * Who may assume which role (trust policies): a partner's own principals only its own upload role,
+ * the upload-url function every upload role (it signs URLs as the partner), the lead's principals
+ * only the lead role.
+ */
+export async function assumeRoleCells(
+  m: IamModel,
+  partnerPrincipals: Readonly<Record<string, readonly string[]>>,
+  leadPrincipals: readonly string[],
+): Promise<Cell[]> {
+  const g = 'assume role';
+  const partnerIds = Object.keys(partnerPrincipals);
+  const cells: Promise<Cell>[] = [];
+  const targets: [string, string][] = [
+    ...partnerIds.map((id): [string, string] => [`upload role of ${id}`, `/UploadRole-${id}/Resource`]),
+    ['lead role', '/LeadRole/Resource'],
+  ];
+  const callers: [Principal, string | undefined][] = [
+    ...partnerIds.flatMap((id) =>
+      (partnerPrincipals[id] ?? []).map((arn): [Principal, string | undefined] => [
+        m.external(arn, `principal of ${id}`),
+        `upload role of ${id}`,
+      ]),
+    ),
+    ...leadPrincipals.map((arn): [Principal, string | undefined] => [
+      m.external(arn, 'lead principal'),
+      'lead role',
+    ]),
+    [m.functionRole('UploadUrl'), 'upload-url'],
+    [m.functionRole('UploadReceived'), undefined],
+  ];
+  for (const [who, own] of callers) {
+    for (const [target, path] of targets) {
+      const expected: Expect =
+        target === own || (own === 'upload-url' && target.startsWith('upload role')) ? 'allow' : 'deny';
+      cells.push(cell(g, who, `sts:AssumeRole ${target}`, expected, () => m.assumeRole(who, path)));
+    }
+  }
+  return Promise.all(cells);
+}
+
 const mark = (c: Cell) => `${c.actual === 'Allowed' ? 'ALLOW' : 'deny'}${ok(c) ? '' : ' ✗'}`;
 
 /** Renders the partner × partner grids and the lists, for the test output. */
