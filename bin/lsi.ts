@@ -3,13 +3,29 @@
  */
 
 import { ProjectConfigError } from '../lambdas/core/project.ts';
+import { TargetError } from '../lib/client/target.ts';
+import { PartnerRequestError } from '../lib/client/upload.ts';
 import { UsageError } from './commands/common.ts';
 import { LINK_HELP, linkCommand } from './commands/link.ts';
+import {
+  complete,
+  demo,
+  localUp,
+  PIPELINE_HELP,
+  results,
+  start,
+  status,
+  upload,
+  uploadUrl,
+} from './commands/pipeline.ts';
 
 const HELP = `lsi — de datakant van een LSI-project
 
 Commando's:
-  lsi link     koppel de signalen van alle ketenpartners (op deze machine)
+  lsi link     koppel signaalbestanden in een map (alleen de kern, zonder opslag)
+  lsi demo     een heel project lokaal: uploaden, valideren, koppelen, casustafel
+
+${PIPELINE_HELP}
 
 Meer over een commando: lsi <commando> --help
 
@@ -34,12 +50,47 @@ async function main(argv: string[]): Promise<number> {
       case 'link':
         await linkCommand(rest, out, err);
         return 0;
+      case 'demo':
+        await demo(rest, out, err);
+        return 0;
+      case 'local':
+        if (rest[0] !== 'up') {
+          err('Bedoelt u: lsi local up --project <project.json>');
+          return 2;
+        }
+        await localUp(rest.slice(1), out, err);
+        return 0;
+      case 'upload':
+        await upload(rest, out);
+        return 0;
+      case 'upload-url':
+        await uploadUrl(rest, out, err);
+        return 0;
+      case 'complete':
+        await complete(rest, out);
+        return 0;
+      case 'status':
+        await status(rest, out);
+        return 0;
+      case 'start':
+        await start(rest, out);
+        return 0;
+      case 'results':
+        await results(rest, out);
+        return 0;
       default:
         err(`Onbekend commando: ${command}. Zie: lsi --help`);
         return 2;
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ProjectConfigError) {
+    if (
+      e instanceof UsageError ||
+      e instanceof ProjectConfigError ||
+      e instanceof TargetError ||
+      e instanceof PartnerRequestError ||
+      (e instanceof Error &&
+        /^(PortInUseError|DataDirInUseError|ControlPortInUse|NothingToLink)$/.test(e.name))
+    ) {
       err(`Fout: ${e.message}`);
       return 1;
     }

@@ -1,0 +1,113 @@
+/**
+ * The lead's queries on the results table (access patterns in lambdas/core/results.ts) and on the
+ * delivery status. Read-only.
+ */
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { linkageItem } from '../../lambdas/app/status.ts';
+import { pad } from '../../lambdas/core/delivery.ts';
+import { roundSummarySchema, selectedSignalSchema } from '../../lambdas/core/results.ts';
+
+async function queryAll(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...(r.Items ?? []));
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+export const addressResultSchema = z.object({
+  key: z.string(),
+  round: z.number(),
+  postcode: z.string(),
+  huisnummer: z.number(),
+  suffix: z.string(),
+  partners: z.array(z.string()),
+  partnerCount: z.number(),
+  selection: z.string(),
+  signals: z.array(selectedSignalSchema),
+});
+export type AddressResult = z.infer<typeof addressResultSchema>;
+
+export interface ResultFilter {
+  readonly round: number;
+  readonly partner?: string;
+  /** Postcode prefix: 3071, 3071A, 3071AB. */
+  readonly postcode?: string;
+}
+
+/** The selected addresses of a round, in key order, filtered by partner and postcode prefix. */
+export async function selectedAddresses(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  f: ResultFilter,
+): Promise<AddressResult[]> {
+  const r = pad(f.round);
+  const prefix = f.postcode?.replace(/\s+/g, '').toUpperCase();
+  const items = await queryAll(doc, {
+    TableName: table,
+    IndexName: 'gsi1',
+    KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :p)' : 'gsi1pk = :pk',
+    ExpressionAttributeValues: prefix ? { ':pk': `SEL#${r}`, ':p': prefix } : { ':pk': `SEL#${r}` },
+  });
+  let result = items.map((i) => addressResultSchema.parse(i));
+  if (f.partner) {
+    const keys = new Set(
+      (
+        await queryAll(doc, {
+          TableName: table,
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :pk',
+          ExpressionAttributeValues: { ':pk': `P#${f.partner}#${r}` },
+        })
+      ).map((i) => z.object({ key: z.string() }).parse(i).key),
+    );
+    result = result.filter((a) => keys.has(a.key));
+  }
+  return result;
+}
+
+export async function rounds(doc: DynamoDBDocumentClient, table: string) {
+  const items = await queryAll(doc, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': 'ROUNDS' },
+  });
+  return items.map((i) =>
+    roundSummarySchema.parse(
+      Object.fromEntries(Object.entries(i).filter(([k]) => !['pk', 'sk', 'type'].includes(k))),
+    ),
+  );
+}
+
+const statusUpload = z.object({
+  partner: z.string(),
+  uploadId: z.string(),
+  name: z.string(),
+  status: z.string(),
+  rows: z.number().default(0),
+  accepted: z.number().default(0),
+  rejected: z.number().default(0),
+});
+
+export async function roundStatus(doc: DynamoDBDocumentClient, table: string, round: number) {
+  const items = await queryAll(doc, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': `ROUND#${pad(round)}` },
+  });
+  const uploads = items.filter((i) => String(i.sk).startsWith('UPLOAD#')).map((i) => statusUpload.parse(i));
+  const complete = new Set(
+    items
+      .filter((i) => String(i.sk).startsWith('PARTNER#') && i.complete === true)
+      .map((i) => String(i.partner)),
+  );
+  const linkage = items.find((i) => i.sk === 'LINKAGE');
+  return { uploads, complete, linkage: linkage ? linkageItem.parse(linkage) : null };
+}
