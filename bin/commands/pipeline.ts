@@ -373,7 +373,10 @@ export function risksOf(a: AddressResult): string {
 
 /** Prints the case-table list as a table, as CSV for Dutch Excel, or as JSON. */
 export function printResults(list: readonly AddressResult[], format: string, out: Out): void {
-  if (format === 'json') return out(JSON.stringify(list, null, 2));
+  if (format === 'json') {
+    out(JSON.stringify(list, null, 2));
+    return;
+  }
   if (format === 'csv') {
     out(`\ufeff${CASUSTAFEL_HEADER.map(csvCell).join(';')}\r`);
     for (const a of list) {
