@@ -34,7 +34,7 @@
  *
  * Per function:
  * - upload-url:        DROP_BUCKET, PARTNER_KEYS, PARTNER_UPLOAD_ROLES, STATUS_TABLE,
- *                      UPLOAD_URL_TTL_SECONDS, MAX_UPLOAD_BYTES, UPLOAD_DEADLINE
+ *                      UPLOAD_URL_TTL_SECONDS, MAX_UPLOAD_BYTES, UPLOAD_DEADLINE, DELIVERY_COMPLETE_FUNCTION
  * - upload-received:   DROP_BUCKET, PARTNER_KEYS, STATUS_TABLE, IDEMPOTENCY_TABLE,
  *                      DELIVERY_COMPLETE_FUNCTION, MAX_UPLOAD_BYTES, PROJECT_CONFIG
  * - delivery-complete: STATUS_TABLE, IDEMPOTENCY_TABLE, STATE_MACHINE_ARN, UPLOAD_DEADLINE, PROJECT_CONFIG
@@ -460,9 +460,17 @@ export class ProjectStack extends Stack {
           resources: partnerRoles.map((r) => r.roleArn),
         }),
       },
-      onTables(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [status]),
+      onTables(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [status]),
       useKeys([this.resultsKey.key], KEY_WRITE, 'dynamodb'),
+      {
+        statement: new PolicyStatement({
+          sid: 'TellDeliveryComplete',
+          actions: ['lambda:InvokeFunction'],
+          resources: [deliveryComplete.functionArn],
+        }),
+      },
     ]);
+    uploadUrl.addEnvironment('DELIVERY_COMPLETE_FUNCTION', deliveryComplete.functionName);
 
     uploadReceived.addPolicy('Grants', [
       objects(['s3:GetObject'], uploads),
@@ -502,14 +510,14 @@ export class ProjectStack extends Stack {
     ]);
 
     link.addPolicy('Grants', [
-      objects(['s3:GetObject', 's3:PutObject'], [prefixes.work]),
+      objects(['s3:GetObject'], [prefixes.work]),
       list([prefixes.work]),
+      objects(['s3:PutObject'], [prefixes.results]),
       useKeys([this.resultsKey.key], KEY_WRITE, 's3'),
     ]);
 
     publish.addPolicy('Grants', [
-      objects(['s3:GetObject'], [prefixes.work]),
-      objects(['s3:PutObject'], [prefixes.results]),
+      objects(['s3:GetObject'], [prefixes.results]),
       onTables(['dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'], [results]),
       onTables(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [status]),
       onTables(['dynamodb:PutItem'], [audit]),
@@ -619,6 +627,10 @@ export class ProjectStack extends Stack {
     new CfnOutput(this, 'StatusTableName', { value: status.tableName });
     new CfnOutput(this, 'AuditTableName', { value: audit.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'DeliveryCompleteFunctionName', {
+      value: deliveryComplete.functionName,
+      description: 'the lead invokes this to start linkage (lsi start --aws)',
+    });
     new CfnOutput(this, 'NotifyTopicArn', { value: this.notifyTopic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
 

@@ -381,6 +381,7 @@ describe('functions', () => {
       'UPLOAD_URL_TTL_SECONDS',
       'MAX_UPLOAD_BYTES',
       'UPLOAD_DEADLINE',
+      'DELIVERY_COMPLETE_FUNCTION',
     ],
     UploadReceived: [
       'DROP_BUCKET',
