@@ -45,7 +45,17 @@ export const FUNCTIONS = {
   notify: 'Notify',
   recordFailure: 'RecordFailure',
 } as const;
-type FunctionKey = keyof typeof FUNCTIONS;
+export type FunctionKey = keyof typeof FUNCTIONS;
+const FUNCTION_KEYS: readonly FunctionKey[] = [
+  'uploadUrl',
+  'deliveryComplete',
+  'uploadReceived',
+  'validatePartner',
+  'link',
+  'publish',
+  'notify',
+  'recordFailure',
+];
 
 export const LOCAL_ACCOUNT = '000000000000';
 
@@ -82,6 +92,11 @@ export interface EmbeddedProjectOptions {
   readonly log?: Log;
   /** Progress of executions: state names as they are entered. */
   readonly onState?: (state: string, execution: string) => void;
+  /** Wraps a handler (tests inject faults here). @default none */
+  readonly wrap?: (
+    fn: FunctionKey,
+    handler: (event: unknown) => Promise<unknown>,
+  ) => (event: unknown) => Promise<unknown>;
 }
 
 export interface EmbeddedProject {
@@ -101,6 +116,8 @@ export interface EmbeddedProject {
   partner(partnerId: string, request: PartnerRequest): Promise<HttpResult>;
   /** The lead's call to delivery-complete. */
   deliveryComplete(request: DeliveryRequest): Promise<unknown>;
+  /** Invokes one function's handler directly (as a duplicate event delivery would). */
+  invoke(fn: FunctionKey, event: unknown): Promise<unknown>;
   /** Waits until no S3 event is pending and no execution is running; returns the finished executions. */
   idle(): Promise<ExecutionResult[]>;
   stop(): Promise<void>;
@@ -145,6 +162,7 @@ export async function startEmbeddedProject(options: EmbeddedProjectOptions): Pro
   const log = options.log ?? memoryLog();
   const outbox: Notification[] = [];
   const running = new Set<Promise<ExecutionResult>>();
+  const tracked = new Set<string>();
   const finished: ExecutionResult[] = [];
   let stateMachine: LocalStateMachine | undefined;
   const handlers: Partial<Record<FunctionKey, (event: unknown) => Promise<unknown>>> = {};
@@ -159,6 +177,9 @@ export async function startEmbeddedProject(options: EmbeddedProjectOptions): Pro
       startExecution: async ({ name, input }) => {
         if (!stateMachine) throw new Error('state machine not ready');
         const started = stateMachine.startExecution({ name, input: z.json().parse(JSON.parse(input)) });
+        // Step Functions answers a repeated start (same name, same input) with the running execution.
+        if (tracked.has(started.executionArn)) return;
+        tracked.add(started.executionArn);
         const done = started.done.then((r) => {
           running.delete(done);
           finished.push(r);
@@ -211,7 +232,9 @@ export async function startEmbeddedProject(options: EmbeddedProjectOptions): Pro
   };
 
   const byLogicalId: Record<string, LocalLambdaHandler> = {};
-  for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+  for (const key of FUNCTION_KEYS) {
+    const raw = handlers[key];
+    if (raw && options.wrap) handlers[key] = options.wrap(key, raw);
     const h = handlers[key];
     if (h) byLogicalId[FUNCTIONS[key]] = (event: unknown) => h(event);
   }
@@ -258,6 +281,11 @@ export async function startEmbeddedProject(options: EmbeddedProjectOptions): Pro
         .parse(r);
     },
     deliveryComplete: async (request) => handlers.deliveryComplete?.(request),
+    invoke: async (fn, event) => {
+      const h = handlers[fn];
+      if (!h) throw new Error(`no handler for ${fn}`);
+      return h(event);
+    },
     idle: async () => {
       for (;;) {
         await bridge.drain();
