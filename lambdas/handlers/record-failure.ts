@@ -17,7 +17,8 @@ export function createRecordFailureHandler(getDeps: () => Deps) {
   return async (event: unknown): Promise<{ recorded: true }> => {
     const deps = getDeps();
     const input = failureInputSchema.parse(event);
-    const errorName = (input.error?.Error ?? 'onbekend').replace(/[^A-Za-z0-9._-]/g, '').slice(0, 80);
+    // Only the leading name (e.g. States.TaskFailed, Lambda.ServiceException): never free text.
+    const errorName = /^[A-Za-z][A-Za-z0-9._]{0,79}/.exec(input.error?.Error ?? '')?.[0] ?? 'onbekend';
     const status = new StatusStore(deps.doc, need(deps.config.statusTable, 'STATUS_TABLE'));
     if (!input.partnerId) {
       try {
