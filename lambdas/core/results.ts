@@ -4,18 +4,23 @@
  *
  * Results table (pk, sk; gsi1 = gsi1pk/gsi1sk; gsi2 = gsi2pk/gsi2sk):
  *
- * | item                          | pk              | sk                       | gsi1pk / gsi1sk            | gsi2pk / gsi2sk                 |
- * | ----------------------------- | --------------- | ------------------------ | -------------------------- | ------------------------------- |
- * | address in a round (selected) | ADDR#<key>      | ROUND#<nnnn>             | SEL#<nnnn> / <key>         | –                               |
- * | partner's share of an address | ADDR#<key>      | ROUND#<nnnn>#P#<partner> | –                          | P#<partner>#<nnnn> / <key>      |
- * | round summary                 | ROUNDS          | ROUND#<nnnn>             | –                          | –                               |
+ * | item                          | pk              | sk                       | gsi1pk / gsi1sk            |
+ * | ----------------------------- | --------------- | ------------------------ | -------------------------- |
+ * | address in a round (selected) | ADDR#<key>      | ROUND#<nnnn>             | SEL#<nnnn> / <key>         |
+ * | round summary                 | ROUNDS          | ROUND#<nnnn>             | –                          |
+ *
+ * Only the lead's working set is stored here: the selected addresses (one item each) and the round
+ * totals. Every other address stays in the round's overview.json in S3 (results key). One item per
+ * address keeps publishing at the speed of one write per selected address.
  *
  * Access patterns of the lead:
  * - the case-table list of a round: Query gsi1 on SEL#<nnnn> (in key order, so in postcode order);
  * - … for a postcode area: the same with begins_with(gsi1sk, '3071') or a range on gsi1sk;
- * - the selected addresses a partner has signalled in a round: Query gsi2 on P#<partner>#<nnnn>;
+ * - … signalled by one partner: the same with FilterExpression contains(partners, :partner)
+ *   (read cost is the round's selection, which is the lead's working set anyway);
  * - one address over all rounds (its history, and later its decisions): Query pk = ADDR#<key>;
  * - the rounds and their totals: Query pk = ROUNDS.
+ * gsi2 is kept free for the case-table work (for example a status per round).
  * Decisions of the case table (a later step) live beside the address under pk = ADDR#<key> with
  * sk = DECISION#…, so they stay with the address across rounds.
  */
@@ -116,41 +121,34 @@ export type RoundSummary = z.infer<typeof roundSummarySchema>;
 
 export type ResultItem = Record<string, unknown>;
 
-/** Items for one selected address in a round: the address item and one item per partner. */
+/** DynamoDB items are at most 400 KB: an address with very many signals keeps the first ones here. */
+export const MAX_ITEM_JSON = 300_000;
+
+/** The item of one selected address in a round. Signals beyond the item limit stay in overview.json. */
 export function addressItems(a: SelectedAddress, round: number): ResultItem[] {
   const r = pad(round);
-  const items: ResultItem[] = [
-    {
-      pk: `ADDR#${a.key}`,
-      sk: `ROUND#${r}`,
-      gsi1pk: `SEL#${r}`,
-      gsi1sk: a.key,
-      type: 'address',
-      round,
-      key: a.key,
-      postcode: a.postcode,
-      huisnummer: a.huisnummer,
-      suffix: a.suffix,
-      partners: a.partners,
-      partnerCount: a.partners.length,
-      selection: 'meervoudig belang',
-      signals: a.signals,
-    },
-  ];
-  for (const p of a.partners) {
-    items.push({
-      pk: `ADDR#${a.key}`,
-      sk: `ROUND#${r}#P#${p}`,
-      gsi2pk: `P#${p}#${r}`,
-      gsi2sk: a.key,
-      type: 'partner-share',
-      round,
-      key: a.key,
-      partner: p,
-      signals: a.signals.filter((s) => s.partner === p).length,
-    });
+  let signals = a.signals;
+  const item = (list: SelectedAddress['signals']): ResultItem => ({
+    pk: `ADDR#${a.key}`,
+    sk: `ROUND#${r}`,
+    gsi1pk: `SEL#${r}`,
+    gsi1sk: a.key,
+    type: 'address',
+    round,
+    key: a.key,
+    postcode: a.postcode,
+    huisnummer: a.huisnummer,
+    suffix: a.suffix,
+    partners: a.partners,
+    partnerCount: a.partners.length,
+    selection: 'meervoudig belang',
+    signals: list,
+    ...(list.length < a.signals.length ? { signalsOmitted: a.signals.length - list.length } : {}),
+  });
+  while (signals.length > 1 && JSON.stringify(item(signals)).length > MAX_ITEM_JSON) {
+    signals = signals.slice(0, Math.floor(signals.length / 2));
   }
-  return items;
+  return [item(signals)];
 }
 
 export function summaryItem(s: RoundSummary): ResultItem {

@@ -32,6 +32,7 @@ export const addressResultSchema = z.object({
   partnerCount: z.number(),
   selection: z.string(),
   signals: z.array(selectedSignalSchema),
+  signalsOmitted: z.number().optional(),
 });
 export type AddressResult = z.infer<typeof addressResultSchema>;
 
@@ -50,27 +51,17 @@ export async function selectedAddresses(
 ): Promise<AddressResult[]> {
   const r = pad(f.round);
   const prefix = f.postcode?.replace(/\s+/g, '').toUpperCase();
+  const values: Record<string, string> = { ':pk': `SEL#${r}` };
+  if (prefix) values[':p'] = prefix;
+  if (f.partner) values[':partner'] = f.partner;
   const items = await queryAll(doc, {
     TableName: table,
     IndexName: 'gsi1',
     KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :p)' : 'gsi1pk = :pk',
-    ExpressionAttributeValues: prefix ? { ':pk': `SEL#${r}`, ':p': prefix } : { ':pk': `SEL#${r}` },
+    ...(f.partner ? { FilterExpression: 'contains(partners, :partner)' } : {}),
+    ExpressionAttributeValues: values,
   });
-  let result = items.map((i) => addressResultSchema.parse(i));
-  if (f.partner) {
-    const keys = new Set(
-      (
-        await queryAll(doc, {
-          TableName: table,
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :pk',
-          ExpressionAttributeValues: { ':pk': `P#${f.partner}#${r}` },
-        })
-      ).map((i) => z.object({ key: z.string() }).parse(i).key),
-    );
-    result = result.filter((a) => keys.has(a.key));
-  }
-  return result;
+  return items.map((i) => addressResultSchema.parse(i));
 }
 
 export async function rounds(doc: DynamoDBDocumentClient, table: string) {
