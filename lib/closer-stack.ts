@@ -11,8 +11,23 @@
  *
  * Teardown environment: PROJECT_ID, PROJECT_STACK_NAME, TEARDOWN_RECORD_TABLE, plus the common
  * NODE_OPTIONS, POWERTOOLS_SERVICE_NAME, LOG_LEVEL.
+ *
+ * The teardown (lambdas/handlers/teardown.ts, docs/close.md) finds the project's buckets, tables and
+ * keys with ListStackResources, and deletes the project stack with DeleteStack: CloudFormation then
+ * uses the role the stack was deployed with (the CDK bootstrap's CloudFormation execution role), which
+ * the teardown must be allowed to pass. Its deletion record is one item in the record table:
+ * pk = `PROJECT#<projectId>`, sk = `DELETION-RECORD`, the record as JSON in `record`.
  */
-import { Arn, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import {
+  Arn,
+  ArnFormat,
+  DefaultStackSynthesizer,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Tags,
+} from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -82,17 +97,39 @@ export class CloserStack extends Stack {
       { service: 'cloudformation', resource: 'stack', resourceName: `${props.projectStackName}/*` },
       this,
     );
+    // DeleteStack runs as the role the project stack was deployed with: the CDK bootstrap's
+    // CloudFormation execution role (qualifier from the app context, or CDK's default).
+    const qualifier: unknown = this.node.tryGetContext('@aws-cdk/core:bootstrapQualifier');
+    const cfnExecutionRoleArn = Arn.format(
+      {
+        service: 'iam',
+        region: '',
+        resource: 'role',
+        resourceName: `cdk-${typeof qualifier === 'string' ? qualifier : DefaultStackSynthesizer.DEFAULT_QUALIFIER}-cfn-exec-role-${this.account}-${this.region}`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      },
+      this,
+    );
     this.teardown.addPolicy('TeardownProjectStack', [
       {
         statement: new PolicyStatement({
           actions: [
             'cloudformation:DescribeStacks',
             'cloudformation:DescribeStackResources',
+            'cloudformation:ListStackResources',
             'cloudformation:DeleteStack',
           ],
           resources: [projectStackArn],
         }),
         why: 'A stack ARN ends in a stack id that CloudFormation generates; the name part pins it to this project stack.',
+      },
+      {
+        statement: new PolicyStatement({
+          sid: 'PassDeployRoleToDeleteStack',
+          actions: ['iam:PassRole'],
+          resources: [cfnExecutionRoleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+        }),
       },
       {
         statement: new PolicyStatement({

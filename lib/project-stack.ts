@@ -13,7 +13,8 @@
  *   a partner key.
  * - supervisor role (only with deployment.supervisorPrincipals): read the audit table.
  * - teardown role (closer stack): the only principal that may disable a key or schedule its
- *   deletion; may empty and delete the buckets and delete the tables.
+ *   deletion; may empty and delete the buckets and delete the tables (turning deletion protection
+ *   and point-in-time recovery off first); reads only the round totals (results pk = ROUNDS).
  *
  * Environment variables (common to every function: NODE_OPTIONS, POWERTOOLS_SERVICE_NAME,
  * LOG_LEVEL, PROJECT_ID, PARTNER_IDS):
@@ -159,6 +160,36 @@ export class ProjectStack extends Stack {
 
     this.tables = new ProjectTables(this, 'Tables', { key: this.resultsKey.key, teardownRole });
     const { results, status, idempotency, audit } = this.tables;
+    // Teardown (docs/close.md): point-in-time recovery off before DeleteTable (else DynamoDB keeps a
+    // 35-day system backup), and the round totals (pk = ROUNDS, counts only) for the closing record.
+    for (const table of [results, status, idempotency, audit]) {
+      table.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'TeardownTurnsOffBackups',
+          principals: [teardownRole],
+          actions: ['dynamodb:UpdateContinuousBackups', 'dynamodb:DescribeContinuousBackups'],
+          resources: ['*'],
+        }),
+      );
+    }
+    results.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'TeardownReadsRoundTotals',
+        principals: [teardownRole],
+        actions: ['dynamodb:Query'],
+        resources: ['*'],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ROUNDS'] } },
+      }),
+    );
+    this.resultsKey.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'TeardownReadsRoundTotals',
+        principals: [teardownRole],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${this.region}.amazonaws.com` } },
+      }),
+    );
 
     this.deadLetterQueue = new Queue(this, 'DeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,

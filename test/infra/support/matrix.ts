@@ -349,8 +349,38 @@ export async function keyDestructionCells(
       cell('teardown', teardown, `dynamodb:GetItem ${t} (no reading)`, 'deny', () =>
         m.dynamodb(teardown, 'dynamodb:GetItem', m.table(t)),
       ),
+      cell(
+        'teardown',
+        teardown,
+        `dynamodb:UpdateContinuousBackups ${t} (PITR off before delete)`,
+        'allow',
+        () => m.dynamodb(teardown, 'dynamodb:UpdateContinuousBackups', m.table(t)),
+      ),
     );
   }
+  // The closing record: the round totals (pk = ROUNDS) and nothing else of the results table.
+  cells.push(
+    cell('teardown', teardown, 'dynamodb:Query Results pk=ROUNDS (round totals)', 'allow', () =>
+      m.dynamodb(teardown, 'dynamodb:Query', m.table('Results'), { leadingKeys: ['ROUNDS'] }),
+    ),
+    cell('teardown', teardown, 'dynamodb:Query Results pk=ADDR#… (no addresses)', 'deny', () =>
+      m.dynamodb(teardown, 'dynamodb:Query', m.table('Results'), { leadingKeys: ['ADDR#3071AB-12'] }),
+    ),
+    cell('teardown', teardown, 'dynamodb:Query DeliveryStatus (no reading)', 'deny', () =>
+      m.dynamodb(teardown, 'dynamodb:Query', m.table('DeliveryStatus'), { leadingKeys: ['ROUNDS'] }),
+    ),
+    cell('teardown', teardown, 'kms:Decrypt results key via DynamoDB', 'allow', () =>
+      m.kms(teardown, 'kms:Decrypt', m.resultsKey, 'dynamodb'),
+    ),
+    cell('teardown', teardown, 'kms:Decrypt results key via S3 (no reading)', 'deny', () =>
+      m.kms(teardown, 'kms:Decrypt', m.resultsKey, 's3'),
+    ),
+    ...partnerIds.map((id) =>
+      cell('teardown', teardown, `kms:Decrypt partner key ${id} (no reading)`, 'deny', () =>
+        m.kms(teardown, 'kms:Decrypt', m.partnerKey(id), 's3'),
+      ),
+    ),
+  );
   return Promise.all(cells);
 }
 
