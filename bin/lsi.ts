@@ -2,17 +2,27 @@
  * The `lsi` command.
  */
 
+import { CasustafelError } from '../lambdas/core/casustafel.ts';
 import { ProjectConfigError } from '../lambdas/core/project.ts';
 import { TargetError } from '../lib/client/target.ts';
 import { PartnerRequestError } from '../lib/client/upload.ts';
 import { UsageError } from './commands/common.ts';
+import {
+  auditCommand,
+  decideCommand,
+  LEAD_HELP,
+  leadResults,
+  outcomeCommand,
+  reportCommand,
+  roundCommand,
+  select,
+} from './commands/lead.ts';
 import { LINK_HELP, linkCommand } from './commands/link.ts';
 import {
   complete,
   demo,
   localUp,
   PIPELINE_HELP,
-  results,
   start,
   status,
   upload,
@@ -26,6 +36,8 @@ Commando's:
   lsi demo     een heel project lokaal: uploaden, valideren, koppelen, casustafel
 
 ${PIPELINE_HELP}
+
+${LEAD_HELP}
 
 Meer over een commando: lsi <commando> --help
 
@@ -76,7 +88,25 @@ async function main(argv: string[]): Promise<number> {
         await start(rest, out);
         return 0;
       case 'results':
-        await results(rest, out);
+        await leadResults(rest, out);
+        return 0;
+      case 'select':
+        await select(rest, out);
+        return 0;
+      case 'decide':
+        await decideCommand(rest, out);
+        return 0;
+      case 'outcome':
+        await outcomeCommand(rest, out);
+        return 0;
+      case 'round':
+        await roundCommand(rest, out);
+        return 0;
+      case 'report':
+        await reportCommand(rest, out);
+        return 0;
+      case 'audit':
+        await auditCommand(rest, out);
         return 0;
       default:
         err(`Onbekend commando: ${command}. Zie: lsi --help`);
@@ -85,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (
       e instanceof UsageError ||
+      e instanceof CasustafelError ||
       e instanceof ProjectConfigError ||
       e instanceof TargetError ||
       e instanceof PartnerRequestError ||

@@ -29,14 +29,14 @@ import { nl, UsageError } from './common.ts';
 
 type Out = (line: string) => void;
 
-const COMMON = {
+export const COMMON = {
   project: { type: 'string' },
   aws: { type: 'boolean', default: false },
   region: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-function loadProject(path: string | undefined): Project {
+export function loadProject(path: string | undefined): Project {
   const file = path ?? 'project.json';
   let text: string;
   try {
@@ -51,14 +51,14 @@ function loadProject(path: string | undefined): Project {
   return parseProjectText(text, file);
 }
 
-async function targetFor(
+export async function targetFor(
   project: Project,
   values: { aws?: boolean; region?: string | undefined },
 ): Promise<Target> {
   return values.aws ? awsTarget(project.projectId, values.region) : localTarget(project.projectId);
 }
 
-function roundOf(v: string | undefined): number {
+export function roundOf(v: string | undefined): number {
   const r = z.coerce
     .number()
     .int()
@@ -76,8 +76,7 @@ export const PIPELINE_HELP = `Aanleveren en koppelen (lokaal, of met --aws in ee
   lsi upload-url --project <p> --partner <id> --name <naam.csv> --size <bytes>
   lsi complete   --project <p> --partner <id> [--namens]   aanlevering compleet (--namens: door de projectleiding)
   lsi status     --project <p> [--round <n>]          wie heeft wat aangeleverd, en de koppeling
-  lsi start      --project <p> [--round <n>] [--retry]   koppel met wie er is (of opnieuw na een fout)
-  lsi results    --project <p> [--round <n>] [--partner <id>] [--postcode 3071] [--format tabel|csv|json]`;
+  lsi start      --project <p> [--round <n>] [--retry]   koppel met wie er is (of opnieuw na een fout)`;
 
 /** `lsi local up`: the embedded default as a long-running process. */
 export async function localUp(argv: string[], out: Out, err: Out): Promise<void> {
@@ -394,36 +393,6 @@ export function printResults(list: readonly AddressResult[], format: string, out
     );
   }
   out(`${nl(list.length)} adres(sen) voor de casustafel`);
-}
-
-/** `lsi results`: the case-table list as the lead queries it. */
-export async function results(argv: string[], out: Out): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...COMMON,
-      round: { type: 'string' },
-      partner: { type: 'string' },
-      postcode: { type: 'string' },
-      format: { type: 'string', default: 'tabel' },
-    },
-  });
-  if (values.help) return out(PIPELINE_HELP);
-  if (!['tabel', 'csv', 'json'].includes(values.format))
-    throw new UsageError('--format is tabel, csv of json.');
-  const project = loadProject(values.project);
-  const round = roundOf(values.round);
-  const target = await targetFor(project, values);
-  try {
-    const list = await selectedAddresses(target.doc, target.names.resultsTable, {
-      round,
-      ...(values.partner ? { partner: values.partner } : {}),
-      ...(values.postcode ? { postcode: values.postcode } : {}),
-    });
-    printResults(list, values.format, out);
-  } finally {
-    await target.close();
-  }
 }
 
 /** Files of the example layout: <dir>/<partner>.csv or <dir>/<partner>/*.csv. */
