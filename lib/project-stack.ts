@@ -9,8 +9,9 @@
  *   only through S3; nothing else (no results, no other partner).
  * - lead role (assumed by deployment.leadPrincipals): read the results table, the delivery status
  *   and `results/`; write decisions (results-table items under `DECISION#`); append to the audit
- *   table; start linkage (invoke delivery-complete). Never raw uploads (`partners/`, `work/`), never
- *   a partner key.
+ *   table; start linkage (invoke delivery-complete); staged minimisation: rewrite
+ *   `results/ronde-<nnnn>/overview.json` and delete its versions and those under `work/ronde-<nnnn>/`. Never a
+ *   read of raw uploads (`partners/`, `work/`), never a partner key.
  * - supervisor role (only with deployment.supervisorPrincipals): read the audit table.
  * - teardown role (closer stack): the only principal that may disable a key or schedule its
  *   deletion; may empty and delete the buckets and delete the tables (turning deletion protection
@@ -463,8 +464,37 @@ export class ProjectStack extends Stack {
       onTables(['dynamodb:PutItem'], [audit]),
       objects(['s3:GetObject'], [prefixes.results]),
       list([prefixes.results]),
+      // Staged minimisation (`lsi round close`, lib/client/lead.ts): rewrite a round's overview without
+      // the addresses that were not selected, delete its older versions and the round's work files.
+      // Never a read of work/ (LeadReadsNoRawData) and no other object under results/.
+      {
+        statement: new PolicyStatement({
+          sid: 'MinimiseRoundOverview',
+          actions: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+          resources: [drop.bucket.arnForObjects(`${prefixes.results}ronde-*/overview.json`)],
+        }),
+        why: PREFIX_WHY,
+      },
+      {
+        statement: new PolicyStatement({
+          sid: 'PurgeRoundWorkFiles',
+          actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+          resources: [drop.objectsArn(`${prefixes.work}ronde-`)],
+        }),
+        why: PREFIX_WHY,
+      },
+      {
+        statement: new PolicyStatement({
+          sid: 'ListRoundFilesToPurge',
+          actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+          resources: [drop.bucket.bucketArn],
+          conditions: {
+            StringLike: { 's3:prefix': [`${prefixes.work}ronde-*`, `${prefixes.results}ronde-*`] },
+          },
+        }),
+      },
       useKeys([this.resultsKey.key], KEY_READ, 's3', 'dynamodb'),
-      useKeys([this.resultsKey.key], KEY_WRITE, 'dynamodb'),
+      useKeys([this.resultsKey.key], KEY_WRITE, 's3', 'dynamodb'),
       {
         statement: new PolicyStatement({
           sid: 'StartLinkage',

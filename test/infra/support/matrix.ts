@@ -200,6 +200,58 @@ export async function leadCells(m: IamModel, partnerIds: readonly string[]): Pro
     ['dynamodb:DeleteTable results', 'deny', () => m.dynamodb(who, 'dynamodb:DeleteTable', results)],
     ['s3:GetObject work/*', 'deny', () => m.s3(who, 's3:GetObject', 'work/r1/gemeente.json')],
     ['s3:PutObject results/* (results key)', 'deny', () => m.putObject(who, 'results/x.json', m.resultsKey)],
+    // staged minimisation (lsi round close): rewrite the overview, delete work files; nothing else
+    [
+      's3:PutObject results/ronde-0001/overview.json (results key)',
+      'allow',
+      () => m.putObject(who, 'results/ronde-0001/overview.json', m.resultsKey),
+    ],
+    [
+      's3:PutObject results/ronde-0001/overview.json (no key)',
+      'deny',
+      () => m.putObject(who, 'results/ronde-0001/overview.json', undefined),
+    ],
+    [
+      's3:PutObject results/ronde-0001/casustafel.csv (results key)',
+      'deny',
+      () => m.putObject(who, 'results/ronde-0001/casustafel.csv', m.resultsKey),
+    ],
+    [
+      's3:DeleteObjectVersion results/ronde-0001/overview.json',
+      'allow',
+      () => m.s3(who, 's3:DeleteObjectVersion', 'results/ronde-0001/overview.json'),
+    ],
+    [
+      's3:DeleteObject results/ronde-0001/selected.ndjson',
+      'deny',
+      () => m.s3(who, 's3:DeleteObject', 'results/ronde-0001/selected.ndjson'),
+    ],
+    [
+      's3:DeleteObject work/ronde-0001/*',
+      'allow',
+      () => m.s3(who, 's3:DeleteObject', 'work/ronde-0001/gemeente.csv'),
+    ],
+    [
+      's3:DeleteObjectVersion work/ronde-0001/*',
+      'allow',
+      () => m.s3(who, 's3:DeleteObjectVersion', 'work/ronde-0001/gemeente.csv'),
+    ],
+    [
+      's3:GetObject work/ronde-0001/*',
+      'deny',
+      () => m.s3(who, 's3:GetObject', 'work/ronde-0001/gemeente.csv'),
+    ],
+    [
+      's3:ListBucketVersions s3:prefix=work/ronde-0001/',
+      'allow',
+      () => m.s3(who, 's3:ListBucketVersions', { prefix: 'work/ronde-0001/' }),
+    ],
+    ['s3:ListBucketVersions whole bucket', 'deny', () => m.s3(who, 's3:ListBucketVersions', { prefix: '' })],
+    [
+      'kms:GenerateDataKey results key via S3',
+      'allow',
+      () => m.kms(who, 'kms:GenerateDataKey', m.resultsKey, 's3'),
+    ],
   ];
   for (const id of partnerIds) {
     probes.push(
