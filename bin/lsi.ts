@@ -6,6 +6,7 @@ import { CasustafelError } from '../lambdas/core/casustafel.ts';
 import { ProjectConfigError } from '../lambdas/core/project.ts';
 import { TargetError } from '../lib/client/target.ts';
 import { PartnerRequestError } from '../lib/client/upload.ts';
+import { CLOSE_HELP, closeCommand } from './commands/close.ts';
 import { UsageError } from './commands/common.ts';
 import {
   auditCommand,
@@ -38,6 +39,8 @@ Commando's:
 ${PIPELINE_HELP}
 
 ${LEAD_HELP}
+
+${CLOSE_HELP}
 
 Meer over een commando: lsi <commando> --help
 
@@ -108,6 +111,8 @@ async function main(argv: string[]): Promise<number> {
       case 'audit':
         await auditCommand(rest, out);
         return 0;
+      case 'close':
+        return await closeCommand(rest, out, err);
       default:
         err(`Onbekend commando: ${command}. Zie: lsi --help`);
         return 2;

@@ -21,6 +21,7 @@
 import {
   Arn,
   ArnFormat,
+  CfnOutput,
   DefaultStackSynthesizer,
   Duration,
   RemovalPolicy,
@@ -92,6 +93,10 @@ export class CloserStack extends Stack {
       },
     });
     this.teardownRole = this.teardown.executionRole;
+    new CfnOutput(this, 'TeardownFunctionName', {
+      value: this.teardown.functionName,
+      description: 'lsi close --aws invokes this ({ dryRun: true } or { confirm: true })',
+    });
 
     const projectStackArn = Arn.format(
       { service: 'cloudformation', resource: 'stack', resourceName: `${props.projectStackName}/*` },
