@@ -284,7 +284,7 @@ function barChart(
   const gap = 8;
   const chartW = 420;
   const rowH = series.length * barH + gap;
-  const max = Math.max(1, ...rows.flatMap((r) => r.values.map(drawn)));
+  const max = Math.max(2 * SMALL, ...rows.flatMap((r) => r.values.map(drawn)));
   const legendH = series.length > 1 ? 24 : 0;
   const h = legendH + rows.length * rowH + 10;
   const w = labelW + chartW + 70;
@@ -325,7 +325,7 @@ function heatMap(
   const w = label + ids.length * cell + 10;
   const h = label / 2 + ids.length * cell + 10;
   const top = label / 2;
-  const max = Math.max(1, ...matrix.flatMap((r) => r.map(drawn)));
+  const max = Math.max(2 * SMALL, ...matrix.flatMap((r) => r.map(drawn)));
   const parts: string[] = [];
   ids.forEach((p, j) => {
     parts.push(
@@ -360,7 +360,7 @@ function lineChart(
   const left = 60;
   const bottom = 40;
   const top = 30;
-  const max = Math.max(1, ...series.flatMap((s) => s.values.map(drawn)));
+  const max = Math.max(2 * SMALL, ...series.flatMap((s) => s.values.map(drawn)));
   const x = (i: number) =>
     left + (rounds.length <= 1 ? (w - left - 20) / 2 : (i * (w - left - 30)) / (rounds.length - 1));
   const y = (v: number) => h - bottom - (v / max) * (h - bottom - top);
