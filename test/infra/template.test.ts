@@ -524,6 +524,24 @@ describe('schedules', () => {
     });
   });
 
+  it('lets the teardown pass only the CDK deploy role, only to CloudFormation, to delete the project stack', () => {
+    s.closerTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['cloudformation:DeleteStack', 'cloudformation:ListStackResources']),
+          }),
+          Match.objectLike({
+            Sid: 'PassDeployRoleToDeleteStack',
+            Action: 'iam:PassRole',
+            Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+            Resource: `arn:aws:iam::${s.world.account}:role/cdk-hnb659fds-cfn-exec-role-${s.world.account}-${s.world.region}`,
+          }),
+        ]),
+      },
+    });
+  });
+
   it('starts linkage at the upload deadline', () => {
     s.projectTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
       // 2027-02-01T17:00:00+01:00
