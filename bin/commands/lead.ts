@@ -115,13 +115,13 @@ export function printCaseRows(rows: readonly CaseRow[], format: string, out: Out
     return;
   }
   out(
-    `${'casus'.padEnd(14)}${'adres'.padEnd(17)}${'ketenpartners'.padEnd(28)}${'status'.padEnd(22)}risico's`,
+    `${'casus'.padEnd(14)}${'adres'.padEnd(17)}${'ketenpartners'.padEnd(34)}${'status'.padEnd(22)}risico's`,
   );
   for (const a of rows) {
     const risks = risksOf(a).replace(/\s+/g, ' ');
     const mark = `${a.judgement ? ' [PJ]' : ''}${a.eerderBesproken.length > 0 ? ' [eerder besproken]' : ''}`;
     out(
-      `${a.casus.padEnd(14)}${a.key.padEnd(17)}${a.partners.join(', ').padEnd(28)}${a.status.padEnd(22)}${
+      `${a.casus.padEnd(14)}${a.key.padEnd(17)}${a.partners.join(', ').padEnd(34)}${a.status.padEnd(22)}${
         risks.length > 60 ? `${risks.slice(0, 59)}…` : risks
       }${mark}`,
     );
