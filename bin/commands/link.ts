@@ -109,32 +109,16 @@ export function discoverSignals(dir: string, project: Project): Map<string, Sign
   return inputs;
 }
 
-/**
- * A file sink for the writers: chunks are written by the I/O thread while the next one is produced.
- * The promise it returns resolves when there is room again (at most 4 chunks in flight).
- */
-function fileSink(fd: number): { sink: (chunk: Uint8Array) => Promise<void>; done: () => Promise<void> } {
-  const inFlight = new Set<Promise<void>>();
+/** A file sink for the writers: each chunk is written by the I/O thread while the next is produced. */
+function fileSink(fd: number): (chunk: Uint8Array) => Promise<void> {
   let position = 0;
-  let failure: unknown;
-  const sink = async (chunk: Uint8Array): Promise<void> => {
+  return (chunk) => {
     const at = position;
     position += chunk.length;
-    const p = new Promise<void>((resolve) => {
-      fsWrite(fd, chunk, 0, chunk.length, at, (e) => {
-        if (e) failure ??= e;
-        inFlight.delete(p);
-        resolve();
-      });
+    return new Promise<void>((resolve, reject) => {
+      fsWrite(fd, chunk, 0, chunk.length, at, (e) => (e ? reject(e) : resolve()));
     });
-    inFlight.add(p);
-    while (inFlight.size >= 4) await Promise.race(inFlight);
   };
-  const done = async (): Promise<void> => {
-    await Promise.all(inFlight);
-    if (failure) throw failure;
-  };
-  return { sink, done };
 }
 
 async function writeStreamed(
@@ -143,9 +127,7 @@ async function writeStreamed(
 ): Promise<void> {
   const fd = openSync(path, 'w');
   try {
-    const { sink, done } = fileSink(fd);
-    await write(sink);
-    await done();
+    await write(fileSink(fd));
   } finally {
     closeSync(fd);
   }

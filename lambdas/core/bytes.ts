@@ -52,18 +52,23 @@ const HEX = '0123456789abcdef';
 /**
  * A growable byte buffer for writing output; `flush` hands full chunks to a sink so memory stays bounded.
  */
+/**
+ * Receives a writer's chunks. Returning nothing means the chunk was consumed (copied or written) before
+ * returning; returning a promise means the chunk is in use until the promise resolves.
+ */
 export type Sink = (chunk: Uint8Array) => void | Promise<void>;
+
+/** Chunks a writer lets a sink hold at once before `blocked` asks the caller to `drain`. */
+const MAX_IN_FLIGHT = 4;
 
 export class ByteWriter {
   private buf: Uint8Array;
   private pos = 0;
-  private waits: Promise<void>[] = [];
+  private readonly inFlight: Promise<void>[] = [];
   private readonly free: Uint8Array[] = [];
+  private failure: unknown;
 
-  /**
-   * @param sink receives chunks and owns them from then on; it may return a promise that resolves when
-   *   it can take more (see `drain`).
-   */
+  /** @param sink see `Sink` */
   constructor(
     private readonly sink: Sink,
     private readonly size = 1 << 22,
@@ -77,39 +82,43 @@ export class ByteWriter {
     if (n > this.buf.length) this.buf = new Uint8Array(Math.max(n, this.size));
   }
 
-  /**
-   * Hands what is buffered to the sink. A sink that returns nothing must be done with the chunk when it
-   * returns; one that returns a promise owns the chunk until the promise resolves (then it is reused).
-   */
+  /** Hands what is buffered to the sink; a buffer is reused only once the sink is done with it. */
   flush(): void {
     if (this.pos === 0) return;
     const full = this.buf;
     const r = this.sink(full.subarray(0, this.pos));
     this.pos = 0;
     if (!r) return;
-    this.waits.push(r);
-    void r.then(() => {
-      if (full.length === this.size) this.free.push(full);
-    });
+    const done: Promise<void> = r.then(
+      () => {
+        this.inFlight.splice(this.inFlight.indexOf(done), 1);
+        if (full.length === this.size) this.free.push(full);
+      },
+      (e: unknown) => {
+        this.inFlight.splice(this.inFlight.indexOf(done), 1);
+        this.failure ??= e;
+      },
+    );
+    this.inFlight.push(done);
     this.buf = this.free.pop() ?? new Uint8Array(this.size);
   }
 
-  /** True when the sink has asked to wait: call `drain` (cheap to check in a loop). */
+  /** True when the sink holds as many chunks as it may: call `drain` (cheap to check in a loop). */
   get blocked(): boolean {
-    return this.waits.length > 0;
+    return this.inFlight.length >= MAX_IN_FLIGHT;
   }
 
-  /** Waits until the sink can take more. */
+  /** Waits until the sink holds fewer chunks than the limit; rethrows a sink failure. */
   async drain(): Promise<void> {
-    const w = this.waits;
-    this.waits = [];
-    await Promise.all(w);
+    while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight[0];
+    if (this.failure) throw this.failure;
   }
 
-  /** Flushes and waits for the sink. */
+  /** Flushes and waits until the sink is done with every chunk. */
   async end(): Promise<void> {
     this.flush();
-    await this.drain();
+    while (this.inFlight.length > 0) await this.inFlight[0];
+    if (this.failure) throw this.failure;
   }
 
   /** ASCII text (no characters above 0x7F). */
@@ -121,7 +130,7 @@ export class ByteWriter {
   bytes(src: Uint8Array, start = 0, end = src.length): void {
     const n = end - start;
     this.ensure(n);
-    if (n < 64) {
+    if (n < 24) {
       const out = this.buf;
       let p = this.pos;
       for (let i = start; i < end; i++) out[p++] = src[i] ?? 0;

@@ -1,10 +1,11 @@
 /**
  * Linkage and selection (CONTRACT.md §5).
  *
- * Signals are grouped by address key with an open-addressing hash table over typed arrays, the groups
- * are put in key order with a native numeric sort, and each group's partners are a bitmask. The result
- * depends only on the set of signals and the order of the store (partners by id, files by name, lines
- * ascending), never on hash order.
+ * The rows are sorted by address key with a stable LSD radix sort (11-bit digits over the suffix rank,
+ * then the 40-bit base), the store is put in that order, and one front-to-back scan finds the
+ * addresses, their rows and their partners (a bitmask). No hash table, no comparison sort: the cost is a
+ * few sequential passes. The result depends only on the set of signals and the order of the store
+ * (partners by id, files by name, lines ascending): equal keys keep that order.
  */
 import type { SignalStore } from './store.ts';
 
@@ -24,21 +25,16 @@ export interface Linkage {
   readonly words: number;
   /** Per address: number of distinct partners. */
   readonly partnerCount: Uint16Array;
-  /** Rows of address a are rows[rowStart[a] .. rowStart[a + 1]) in store order. */
+  /**
+   * The store is put in key order by linkage: the signals of address a are store rows
+   * rowStart[a] .. rowStart[a + 1] - 1, in their original order (partner, file, line).
+   */
   readonly rowStart: Uint32Array;
-  readonly rows: Uint32Array;
 }
 
-const RANK_BITS = 13;
-const RANK_LIMIT = 1 << RANK_BITS;
-
-function hashKey(base: number, suffix: number): number {
-  const lo = base >>> 0;
-  const hi = (base / 4294967296) | 0;
-  let h = Math.imul(lo ^ Math.imul(suffix, 0x27d4eb2d), 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  return h ^ (h >>> 13);
+export interface LinkOptions {
+  /** Free the store's per-row keys once grouped (the caller will not read them again). @default false */
+  readonly releaseKeys?: boolean;
 }
 
 function popcount(x: number): number {
@@ -47,124 +43,139 @@ function popcount(x: number): number {
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
-/** Links all signals in the store. */
-export function linkSignals(store: SignalStore, minPartners: number): Linkage {
-  const n = store.size;
-  const sb = store.base;
-  const ss = store.suffix;
+const DIGIT_BITS = 11;
+const BUCKETS = 1 << DIGIT_BITS;
 
-  // 1. Group rows by key.
-  let cap = 16;
-  while (cap < n * 1.5) cap *= 2;
-  const mask = cap - 1;
-  const table = new Int32Array(cap).fill(-1);
-  const rowGroup = new Int32Array(n);
-  let gBase = new Float64Array(Math.max(16, Math.min(n, 1 << 16)));
-  let gSuffix = new Int32Array(gBase.length);
-  let groups = 0;
-  for (let i = 0; i < n; i++) {
-    const b = sb[i] ?? 0;
-    const s = ss[i] ?? 0;
-    let h = hashKey(b, s) & mask;
-    for (;;) {
-      const g = table[h] ?? -1;
-      if (g < 0) {
-        if (groups === gBase.length) {
-          const nb = new Float64Array(groups * 2);
-          nb.set(gBase);
-          gBase = nb;
-          const ns = new Int32Array(groups * 2);
-          ns.set(gSuffix);
-          gSuffix = ns;
-        }
-        gBase[groups] = b;
-        gSuffix[groups] = s;
-        table[h] = groups;
-        rowGroup[i] = groups++;
-        break;
-      }
-      if (gBase[g] === b && gSuffix[g] === s) {
-        rowGroup[i] = g;
-        break;
-      }
-      h = (h + 1) & mask;
-    }
+/**
+ * One stable counting pass over `src` by an 11-bit digit of each row's key, into `dst`.
+ * kind 0: the suffix rank; 1: the low 32 bits of base; 2: the high bits of base.
+ * Returns false (and leaves dst alone) when every row has the same digit.
+ */
+function radixPass(
+  src: Uint32Array,
+  dst: Uint32Array,
+  count: Uint32Array,
+  kind: 0 | 1 | 2,
+  shift: number,
+  rank: Uint32Array,
+  base: Float64Array,
+): boolean {
+  const n = src.length;
+  const mask = BUCKETS - 1;
+  count.fill(0);
+  const bump = (d: number) => {
+    count[d] = (count[d] ?? 0) + 1;
+  };
+  if (kind === 0) for (let j = 0; j < n; j++) bump(((rank[src[j] ?? 0] ?? 0) >>> shift) & mask);
+  else if (kind === 1) for (let j = 0; j < n; j++) bump((((base[src[j] ?? 0] ?? 0) >>> 0) >>> shift) & mask);
+  else for (let j = 0; j < n; j++) bump(((((base[src[j] ?? 0] ?? 0) / 4294967296) | 0) >>> shift) & mask);
+  let sum = 0;
+  for (let d = 0; d < BUCKETS; d++) {
+    const c = count[d] ?? 0;
+    if (c === n) return false;
+    count[d] = sum;
+    sum += c;
   }
-
-  // 2. Put the groups in key order: postcode, huisnummer, then suffix as text.
-  const position = new Int32Array(groups);
-  const sortedBase = new Float64Array(groups);
-  const sortedSuffix = new Int32Array(groups);
-  const codes = new Set<number>();
-  for (let g = 0; g < groups; g++) codes.add(gSuffix[g] ?? 0);
-  const rankToCode = Float64Array.from(codes).sort();
-  if (rankToCode.length <= RANK_LIMIT) {
-    const codeToRank = new Map<number, number>();
-    rankToCode.forEach((c, r) => {
-      codeToRank.set(c, r);
-    });
-    const composite = new Float64Array(groups);
-    for (let g = 0; g < groups; g++) {
-      composite[g] = (gBase[g] ?? 0) * RANK_LIMIT + (codeToRank.get(gSuffix[g] ?? 0) ?? 0);
+  if (kind === 0) {
+    for (let j = 0; j < n; j++) {
+      const r = src[j] ?? 0;
+      const d = ((rank[r] ?? 0) >>> shift) & mask;
+      dst[count[d] ?? 0] = r;
+      count[d] = (count[d] ?? 0) + 1;
     }
-    composite.sort();
-    for (let k = 0; k < groups; k++) {
-      const c = composite[k] ?? 0;
-      const r = c % RANK_LIMIT;
-      const b = (c - r) / RANK_LIMIT;
-      const s = rankToCode[r] ?? 0;
-      sortedBase[k] = b;
-      sortedSuffix[k] = s;
-      let h = hashKey(b, s) & mask;
-      for (;;) {
-        const g = table[h] ?? -1;
-        if (g >= 0 && gBase[g] === b && gSuffix[g] === s) {
-          position[g] = k;
-          break;
-        }
-        h = (h + 1) & mask;
-      }
+  } else if (kind === 1) {
+    for (let j = 0; j < n; j++) {
+      const r = src[j] ?? 0;
+      const d = (((base[r] ?? 0) >>> 0) >>> shift) & mask;
+      dst[count[d] ?? 0] = r;
+      count[d] = (count[d] ?? 0) + 1;
     }
   } else {
-    // Many distinct suffixes (only hostile input has these): a comparison sort of the groups.
-    const order = Array.from({ length: groups }, (_, g) => g);
-    order.sort((x, y) => (gBase[x] ?? 0) - (gBase[y] ?? 0) || (gSuffix[x] ?? 0) - (gSuffix[y] ?? 0));
-    order.forEach((g, k) => {
-      position[g] = k;
-      sortedBase[k] = gBase[g] ?? 0;
-      sortedSuffix[k] = gSuffix[g] ?? 0;
-    });
+    for (let j = 0; j < n; j++) {
+      const r = src[j] ?? 0;
+      const d = ((((base[r] ?? 0) / 4294967296) | 0) >>> shift) & mask;
+      dst[count[d] ?? 0] = r;
+      count[d] = (count[d] ?? 0) + 1;
+    }
+  }
+  return true;
+}
+
+/** Links all signals in the store, putting the store in key order. */
+export function linkSignals(store: SignalStore, minPartners: number, options: LinkOptions = {}): Linkage {
+  const n = store.size;
+
+  // 1. The suffix codes in text order (code 0, no suffix, first): a rank per row.
+  const codes = new Set<number>([0]);
+  for (let i = 0; i < n; i++) {
+    const c = store.suffix[i] ?? 0;
+    if (c !== 0) codes.add(c);
+  }
+  const rankToCode = Float64Array.from(codes).sort();
+  const codeToRank = new Map<number, number>();
+  rankToCode.forEach((c, r) => {
+    codeToRank.set(c, r);
+  });
+  const rank = new Uint32Array(n);
+  if (rankToCode.length > 1) {
+    for (let i = 0; i < n; i++) {
+      const c = store.suffix[i] ?? 0;
+      if (c !== 0) rank[i] = codeToRank.get(c) ?? 0;
+    }
   }
 
-  // 3. Partners per address, and rows per address in store order (a stable counting sort).
-  const partnerCount = store.partnerIds.length;
-  const words = Math.max(1, Math.ceil(partnerCount / 32));
+  // 2. Sort the rows by (base, rank), least significant digit first; stable, so equal keys keep order.
+  let src = new Uint32Array(n);
+  for (let i = 0; i < n; i++) src[i] = i;
+  let dst = new Uint32Array(n);
+  const count = new Uint32Array(BUCKETS);
+  const passes: [0 | 1 | 2, number][] = [];
+  for (let shift = 0; shift < 32 && rankToCode.length - 1 >= 2 ** shift; shift += DIGIT_BITS)
+    passes.push([0, shift]);
+  passes.push([1, 0], [1, 11], [1, 22], [2, 0]);
+  for (const [kind, shift] of passes) {
+    if (radixPass(src, dst, count, kind, shift, rank, store.base)) [src, dst] = [dst, src];
+  }
+  dst = new Uint32Array(0);
+  store.permute(src);
+  src = new Uint32Array(0);
+
+  // 3. One scan in key order: addresses, their first rows, their partners.
+  const base = store.base;
+  const suffix = store.suffix;
+  let groups = 0;
+  for (let j = 0; j < n; j++) {
+    if (j === 0 || base[j] !== base[j - 1] || suffix[j] !== suffix[j - 1]) groups++;
+  }
+  const partnerTotal = store.partnerIds.length;
+  const words = Math.max(1, Math.ceil(partnerTotal / 32));
   const sourcePartner = Uint16Array.from(store.sources, (s) => s.partner);
-  const partnerMask = new Uint32Array(groups * words);
+  const gBase = new Float64Array(groups);
+  const gSuffix = new Int32Array(groups);
   const rowStart = new Uint32Array(groups + 1);
-  for (let i = 0; i < n; i++) {
-    const k = position[rowGroup[i] ?? 0] ?? 0;
-    rowGroup[i] = k;
-    const p = sourcePartner[store.source[i] ?? 0] ?? 0;
+  const partnerMask = new Uint32Array(groups * words);
+  let k = -1;
+  for (let j = 0; j < n; j++) {
+    const b = base[j] ?? 0;
+    const sfx = suffix[j] ?? 0;
+    if (k < 0 || b !== gBase[k] || sfx !== gSuffix[k]) {
+      k++;
+      gBase[k] = b;
+      gSuffix[k] = sfx;
+      rowStart[k] = j;
+    }
+    const p = sourcePartner[store.source[j] ?? 0] ?? 0;
     const w = k * words + (p >>> 5);
     partnerMask[w] = (partnerMask[w] ?? 0) | (1 << (p & 31));
-    rowStart[k + 1] = (rowStart[k + 1] ?? 0) + 1;
   }
-  for (let k = 0; k < groups; k++) rowStart[k + 1] = (rowStart[k + 1] ?? 0) + (rowStart[k] ?? 0);
-  const fill = rowStart.slice(0, groups);
-  const rows = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = rowGroup[i] ?? 0;
-    const at = fill[k] ?? 0;
-    rows[at] = i;
-    fill[k] = at + 1;
-  }
+  rowStart[groups] = n;
+  if (options.releaseKeys) store.releaseKeys();
   const counts = new Uint16Array(groups);
   let multi = 0;
-  for (let k = 0; k < groups; k++) {
+  for (let a = 0; a < groups; a++) {
     let c = 0;
-    for (let w = 0; w < words; w++) c += popcount(partnerMask[k * words + w] ?? 0);
-    counts[k] = c;
+    for (let w = 0; w < words; w++) c += popcount(partnerMask[a * words + w] ?? 0);
+    counts[a] = c;
     if (c >= minPartners) multi++;
   }
   return {
@@ -172,13 +183,12 @@ export function linkSignals(store: SignalStore, minPartners: number): Linkage {
     minPartners,
     addresses: groups,
     multiInterest: multi,
-    base: sortedBase,
-    suffix: sortedSuffix,
+    base: gBase,
+    suffix: gSuffix,
     partnerMask,
     words,
     partnerCount: counts,
     rowStart,
-    rows,
   };
 }
 

@@ -10,6 +10,7 @@ import { ByteWriter, csvCell, type Sink } from './bytes.ts';
 import { type Linkage, partnersOf } from './link.ts';
 import { postcodeText } from './postcode.ts';
 import type { Encoding, FileResult, RowError } from './signals.ts';
+import type { Interner } from './store.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -96,9 +97,12 @@ class Texts {
     return json;
   }
 
+  /** JSON-escaped bytes of the first distinct texts, which are nearly all of them in real data. */
+  private readonly riskJson: (Uint8Array | undefined)[] = [];
+  private readonly omsJson: (Uint8Array | undefined)[] = [];
+
   risk(id: number, w: ByteWriter): void {
-    const r = this.l.store.risks;
-    w.jsonString(r.bytes, r.start(id), r.end(id));
+    cachedJson(this.riskJson, this.l.store.risks, id, w);
   }
 
   riskString(id: number): string {
@@ -111,9 +115,33 @@ class Texts {
   }
 
   oms(id: number, w: ByteWriter): void {
-    const d = this.l.store.descriptions;
-    w.jsonString(d.bytes, d.start(id), d.end(id));
+    cachedJson(this.omsJson, this.l.store.descriptions, id, w);
   }
+}
+
+const JSON_CACHE_IDS = 1 << 16;
+
+/** Writes an interned text as a JSON string, caching the escaped bytes of the first 65,536 ids. */
+function cachedJson(cache: (Uint8Array | undefined)[], texts: Interner, id: number, w: ByteWriter): void {
+  if (id >= JSON_CACHE_IDS) {
+    w.jsonString(texts.bytes, texts.start(id), texts.end(id));
+    return;
+  }
+  let j = cache[id];
+  if (j === undefined) {
+    const tmp: Uint8Array[] = [];
+    const cw = new ByteWriter(
+      (c) => {
+        tmp.push(c.slice());
+      },
+      (texts.end(id) - texts.start(id)) * 6 + 16,
+    );
+    cw.jsonString(texts.bytes, texts.start(id), texts.end(id));
+    cw.flush();
+    j = tmp[0] ?? new Uint8Array(0);
+    cache[id] = j;
+  }
+  w.bytes(j);
 }
 
 const B = {
@@ -190,7 +218,7 @@ export async function writeOverview(l: Linkage, meta: OverviewMeta, sink: Sink):
     w.bytes((l.partnerCount[k] ?? 0) >= l.minPartners ? B.multi : B.single);
     const end = l.rowStart[k + 1] ?? 0;
     for (let r = l.rowStart[k] ?? 0; r < end; r++) {
-      const row = l.rows[r] ?? 0;
+      const row = r;
       const src = st.source[row] ?? 0;
       if (r > (l.rowStart[k] ?? 0)) w.byte(0x2c);
       w.bytes(texts.sourcePrefix[src] ?? new Uint8Array(0));
@@ -250,7 +278,7 @@ export async function writeCasustafel(l: Linkage, sink: Sink): Promise<void> {
     const risks = new Map<number, number[]>();
     const end = l.rowStart[k + 1] ?? 0;
     for (let r = l.rowStart[k] ?? 0; r < end; r++) {
-      const row = l.rows[r] ?? 0;
+      const row = r;
       const p = st.partnerOf(row);
       const id = st.risk[row] ?? 0;
       const list = risks.get(p) ?? [];

@@ -70,7 +70,7 @@ export function* selectedAddresses(l: Linkage): Generator<SelectedAddress> {
     const signals: SelectedAddress['signals'] = [];
     const end = l.rowStart[k + 1] ?? 0;
     for (let r = l.rowStart[k] ?? 0; r < end; r++) {
-      const row = l.rows[r] ?? 0;
+      const row = r;
       const source = st.sources[st.source[row] ?? 0];
       const oms = st.oms[row] ?? 0;
       const ref = st.ref[row] ?? 0;

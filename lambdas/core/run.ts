@@ -76,6 +76,6 @@ export async function runLink(opts: LinkOptions): Promise<LinkRun> {
       partners.push(summary);
     }
   }
-  const linkage = linkSignals(store, opts.project.selection.minPartners);
+  const linkage = linkSignals(store, opts.project.selection.minPartners, { releaseKeys: true });
   return { linkage, partnerIds, files, partners, missing };
 }

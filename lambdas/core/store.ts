@@ -221,6 +221,32 @@ export class SignalStore {
     this.datum[i] = datum;
   }
 
+  /**
+   * Puts the rows in the given order (order[j] = the row that becomes row j), one column at a time, so
+   * that writers then read every column front to back instead of jumping around memory.
+   */
+  permute(order: Uint32Array): void {
+    const n = this.size;
+    const g = <T extends Float64Array | Int32Array | Uint16Array | Uint32Array>(col: T, out: T): T => {
+      for (let j = 0; j < n; j++) out[j] = col[order[j] ?? 0] ?? 0;
+      return out;
+    };
+    if (this.base.length >= n) this.base = g(this.base, new Float64Array(n));
+    if (this.suffix.length >= n) this.suffix = g(this.suffix, new Int32Array(n));
+    this.source = g(this.source, new Uint16Array(n));
+    this.line = g(this.line, new Uint32Array(n));
+    this.risk = g(this.risk, new Uint32Array(n));
+    this.oms = g(this.oms, new Uint32Array(n));
+    this.ref = g(this.ref, new Uint32Array(n));
+    this.datum = g(this.datum, new Uint32Array(n));
+  }
+
+  /** Drops the per-row keys (base, suffix) after linkage has grouped them; other columns stay. */
+  releaseKeys(): void {
+    this.base = new Float64Array(0);
+    this.suffix = new Int32Array(0);
+  }
+
   partnerOf(row: number): number {
     return this.sources[this.source[row] ?? 0]?.partner ?? 0;
   }

@@ -3,10 +3,14 @@
  * delimiters (Windows-1252 `;` CRLF, UTF-8 with BOM `,`, UTF-8 TAB in a folder of two files).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeOverview } from '../../lambdas/core/outputs.ts';
+import { parseProjectText } from '../../lambdas/core/project.ts';
+import { runLink } from '../../lambdas/core/run.ts';
+import { collect, memInput } from '../support/inputs.ts';
 
 const FIXTURE = 'test/fixtures/link';
 const temp = mkdtempSync(join(tmpdir(), 'lsi-link-'));
@@ -205,6 +209,55 @@ describe('lsi link (built command)', () => {
       expect(text).not.toContain('111222333');
       expect(text).not.toContain('444555666');
     }
+  });
+});
+
+describe('lsi link on a large delivery', () => {
+  it('writes exactly the bytes of the in-memory writer when the overview spans many chunks', async () => {
+    const dir = join(temp, 'large');
+    mkdirSync(join(dir, 'signals'), { recursive: true });
+    const project = readFileSync(`${FIXTURE}/project.json`, 'utf8');
+    writeFileSync(join(dir, 'project.json'), project);
+    for (const [p, offset] of [
+      ['gemeente', 0],
+      ['uwv', 7],
+      ['politie', 13],
+    ] as const) {
+      const lines = ['postcode;huisnummer;risico;referentie'];
+      for (let i = 0; i < 60_000; i++) {
+        const n = (i * 7 + offset) % 90_000;
+        lines.push(
+          `30${71 + (n % 19)}${String.fromCharCode(65 + (n % 26))}${String.fromCharCode(66 + (n % 17))};${1 + (n % 997)};Risico ${n % 13};REF-${p}-${i}`,
+        );
+      }
+      writeFileSync(join(dir, 'signals', `${p}.csv`), `${lines.join('\n')}\n`);
+    }
+    const out = join(dir, 'out');
+    const r = lsi(
+      'link',
+      '--project',
+      join(dir, 'project.json'),
+      '--signals',
+      join(dir, 'signals'),
+      '--out',
+      out,
+      '--quiet',
+    );
+    expect(r.code).toBe(0);
+    const written = readFileSync(join(out, 'overview.json'), 'utf8');
+    expect(written.length).toBeGreaterThan(5 * (1 << 22));
+    const inputs = new Map(
+      ['gemeente', 'politie', 'uwv'].map((p) => [
+        p,
+        [memInput(`${p}.csv`, readFileSync(join(dir, 'signals', `${p}.csv`)))],
+      ]),
+    );
+    const run = await runLink({ project: parseProjectText(project), inputs });
+    const generatedAt = /"generatedAt": "([^"]+)"/.exec(written)?.[1] ?? '';
+    const expected = await collect((sink) =>
+      writeOverview(run.linkage, { projectId: 'fixture-link', generatedAt, partners: run.partners }, sink),
+    );
+    expect(written === expected).toBe(true);
   });
 });
 
