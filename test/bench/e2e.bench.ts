@@ -72,6 +72,7 @@ try {
   console.log(`workflow: validate + normalise (Map)        ${s(at('ValidatePartners'), at('Link'))}`);
   console.log(`workflow: link + select + write results     ${s(at('Link'), at('Publish'))}`);
   console.log(`workflow: publish to DynamoDB               ${s(at('Publish'), at('Notify'))}`);
+  console.log(`all complete → linkage finished              ${s(tValidated, tLinked)}`);
   console.log(`first upload → queryable results            ${s(tUpload0, tQueried)}`);
   console.log(
     `\nsignals: ${total.toLocaleString('nl-NL')}, addresses selected: ${list.length.toLocaleString('nl-NL')}, items written: ${items.toLocaleString('nl-NL')}`,

@@ -32,7 +32,8 @@ describe('addressItems', () => {
     const [item] = addressItems(address(5000), 1);
     expect(JSON.stringify(item).length).toBeLessThanOrEqual(MAX_ITEM_JSON);
     expect(item).toMatchObject({ signalsOmitted: expect.any(Number) });
-    const kept = (item?.signals as unknown[]).length;
+    const kept = Array.isArray(item?.signals) ? item.signals.length : 0;
+    expect(kept).toBeGreaterThan(0);
     expect(kept + Number(item?.signalsOmitted)).toBe(5000);
   });
 });
