@@ -8,7 +8,9 @@
  * numbers concerned) to the audit table; never an address or signal contents. Every record is a new
  * item written with attribute_not_exists(pk): nothing the lead recorded is overwritten.
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -73,6 +75,15 @@ import type { Target } from './target.ts';
 export type LeadTarget = Pick<Target, 'doc' | 's3' | 'names' | 'kind'>;
 
 /** Who is acting: locally `--als` or LSI_USER; in AWS the caller's ARN from STS. */
+function loginName(): string | undefined {
+  try {
+    const name = userInfo().username;
+    return name === '' ? undefined : name;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function callerIdentity(
   kind: Target['kind'],
   als: string | undefined,
@@ -85,7 +96,8 @@ export async function callerIdentity(
     if (!r.Arn) throw new CasustafelError('Uw identiteit in AWS is niet vast te stellen (STS gaf geen ARN).');
     return r.Arn;
   }
-  const who = als ?? env.LSI_USER;
+  // Locally the person at this machine: --als, LSI_USER, or the login name.
+  const who = als ?? env.LSI_USER ?? loginName();
   if (!who)
     throw new CasustafelError(
       'Wie bent u? Lokaal geeft u uw naam op met --als <naam> of zet u LSI_USER (het auditlog legt vast wie wat deed).',
