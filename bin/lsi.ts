@@ -1,36 +1,33 @@
 /**
- * The `lsi` command.
+ * The `lsi` command. Each command's module is loaded only when that command runs, so `lsi link`
+ * starts without loading the AWS SDK or the CDK.
  */
-
-import { CasustafelError } from '../lambdas/core/casustafel.ts';
-import { ProjectConfigError } from '../lambdas/core/project.ts';
-import { TargetError } from '../lib/client/target.ts';
-import { PartnerRequestError } from '../lib/client/upload.ts';
-import { CLOSE_HELP, closeCommand } from './commands/close.ts';
-import { UsageError } from './commands/common.ts';
-import {
-  auditCommand,
-  decideCommand,
-  LEAD_HELP,
-  leadResults,
-  outcomeCommand,
-  reportCommand,
-  roundCommand,
-  select,
-} from './commands/lead.ts';
 import { LINK_HELP, linkCommand } from './commands/link.ts';
-import {
-  complete,
-  demo,
-  localUp,
-  PIPELINE_HELP,
-  start,
-  status,
-  upload,
-  uploadUrl,
-} from './commands/pipeline.ts';
 
-const HELP = `lsi — de datakant van een LSI-project
+type Out = (line: string) => void;
+
+/** Errors that are the user's to fix: printed as they are, without a stack trace (exit code 1). */
+const USER_ERRORS = new Set([
+  'UsageError',
+  'CasustafelError',
+  'ProjectConfigError',
+  'DeploymentConfigError',
+  'TargetError',
+  'PartnerRequestError',
+  'PortInUseError',
+  'DataDirInUseError',
+  'ControlPortInUse',
+  'NothingToLink',
+  'UnknownPartner',
+]);
+
+async function help(): Promise<string> {
+  const [{ PIPELINE_HELP }, { LEAD_HELP }, { CLOSE_HELP }] = await Promise.all([
+    import('./commands/pipeline.ts'),
+    import('./commands/lead.ts'),
+    import('./commands/close.ts'),
+  ]);
+  return `lsi — de datakant van een LSI-project
 
 Commando's:
   lsi link     koppel signaalbestanden in een map (alleen de kern, zonder opslag)
@@ -45,88 +42,85 @@ ${CLOSE_HELP}
 Meer over een commando: lsi <commando> --help
 
 ${LINK_HELP}`;
+}
+
+async function run(command: string | undefined, rest: string[], out: Out, err: Out): Promise<number> {
+  switch (command) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      out(await help());
+      return command === undefined ? 2 : 0;
+    case 'link':
+      await linkCommand(rest, out, err);
+      return 0;
+    case 'demo':
+      await (await import('./commands/pipeline.ts')).demo(rest, out, err);
+      return 0;
+    case 'local':
+      if (rest[0] !== 'up') {
+        err('Bedoelt u: lsi local up --project <project.json>');
+        return 2;
+      }
+      await (await import('./commands/pipeline.ts')).localUp(rest.slice(1), out, err);
+      return 0;
+    case 'upload':
+      await (await import('./commands/pipeline.ts')).upload(rest, out);
+      return 0;
+    case 'upload-url':
+      await (await import('./commands/pipeline.ts')).uploadUrl(rest, out, err);
+      return 0;
+    case 'complete':
+      await (await import('./commands/pipeline.ts')).complete(rest, out);
+      return 0;
+    case 'status':
+      await (await import('./commands/pipeline.ts')).status(rest, out);
+      return 0;
+    case 'start':
+      await (await import('./commands/pipeline.ts')).start(rest, out);
+      return 0;
+    case 'results':
+      await (await import('./commands/lead.ts')).leadResults(rest, out);
+      return 0;
+    case 'select':
+      await (await import('./commands/lead.ts')).select(rest, out);
+      return 0;
+    case 'decide':
+      await (await import('./commands/lead.ts')).decideCommand(rest, out);
+      return 0;
+    case 'outcome':
+      await (await import('./commands/lead.ts')).outcomeCommand(rest, out);
+      return 0;
+    case 'round':
+      await (await import('./commands/lead.ts')).roundCommand(rest, out);
+      return 0;
+    case 'report':
+      await (await import('./commands/lead.ts')).reportCommand(rest, out);
+      return 0;
+    case 'audit':
+      await (await import('./commands/lead.ts')).auditCommand(rest, out);
+      return 0;
+    case 'close':
+      return await (await import('./commands/close.ts')).closeCommand(rest, out, err);
+    default:
+      err(`Onbekend commando: ${command}. Zie: lsi --help`);
+      return 2;
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const out = (line: string): void => {
+  const out: Out = (line) => {
     process.stdout.write(`${line}\n`);
   };
-  const err = (line: string): void => {
+  const err: Out = (line) => {
     process.stderr.write(`${line}\n`);
   };
   try {
-    switch (command) {
-      case undefined:
-      case '--help':
-      case '-h':
-      case 'help':
-        out(HELP);
-        return command === undefined ? 2 : 0;
-      case 'link':
-        await linkCommand(rest, out, err);
-        return 0;
-      case 'demo':
-        await demo(rest, out, err);
-        return 0;
-      case 'local':
-        if (rest[0] !== 'up') {
-          err('Bedoelt u: lsi local up --project <project.json>');
-          return 2;
-        }
-        await localUp(rest.slice(1), out, err);
-        return 0;
-      case 'upload':
-        await upload(rest, out);
-        return 0;
-      case 'upload-url':
-        await uploadUrl(rest, out, err);
-        return 0;
-      case 'complete':
-        await complete(rest, out);
-        return 0;
-      case 'status':
-        await status(rest, out);
-        return 0;
-      case 'start':
-        await start(rest, out);
-        return 0;
-      case 'results':
-        await leadResults(rest, out);
-        return 0;
-      case 'select':
-        await select(rest, out);
-        return 0;
-      case 'decide':
-        await decideCommand(rest, out);
-        return 0;
-      case 'outcome':
-        await outcomeCommand(rest, out);
-        return 0;
-      case 'round':
-        await roundCommand(rest, out);
-        return 0;
-      case 'report':
-        await reportCommand(rest, out);
-        return 0;
-      case 'audit':
-        await auditCommand(rest, out);
-        return 0;
-      case 'close':
-        return await closeCommand(rest, out, err);
-      default:
-        err(`Onbekend commando: ${command}. Zie: lsi --help`);
-        return 2;
-    }
+    return await run(command, rest, out, err);
   } catch (e) {
-    if (
-      e instanceof UsageError ||
-      e instanceof CasustafelError ||
-      e instanceof ProjectConfigError ||
-      e instanceof TargetError ||
-      e instanceof PartnerRequestError ||
-      (e instanceof Error &&
-        /^(PortInUseError|DataDirInUseError|ControlPortInUse|NothingToLink)$/.test(e.name))
-    ) {
+    if (e instanceof Error && USER_ERRORS.has(e.name)) {
       err(`Fout: ${e.message}`);
       return 1;
     }

@@ -1,10 +1,14 @@
-// Bundles the `lsi` command into dist/lsi.mjs (one file, fast start-up).
+// Bundles the `lsi` command into dist/ (ESM; each command a chunk loaded when it runs).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: ['bin/lsi.ts'],
-  outfile: 'dist/lsi.mjs',
+  entryPoints: { lsi: 'bin/lsi.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
+  splitting: true,
   platform: 'node',
   target: 'node22',
   format: 'esm',
