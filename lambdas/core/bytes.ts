@@ -148,6 +148,20 @@ export class ByteWriter {
     this.buf[this.pos++] = 0x30 + (v % 10);
   }
 
+  /** Six bytes at once (a postcode). */
+  six(a: number, b: number, c: number, d: number, e: number, f: number): void {
+    this.ensure(6);
+    const o = this.buf;
+    const p = this.pos;
+    o[p] = a;
+    o[p + 1] = b;
+    o[p + 2] = c;
+    o[p + 3] = d;
+    o[p + 4] = e;
+    o[p + 5] = f;
+    this.pos = p + 6;
+  }
+
   byte(b: number): void {
     this.ensure(1);
     this.buf[this.pos++] = b;

@@ -84,8 +84,21 @@ class Texts {
     return b;
   }
 
+  private readonly partnerJsonByMask = new Map<number, Uint8Array>();
+
   partners(k: number): Uint8Array {
     const { partnerMask, words } = this.l;
+    if (words === 1) {
+      const mask = partnerMask[k] ?? 0;
+      let json = this.partnerJsonByMask.get(mask);
+      if (json === undefined) {
+        json = encoder.encode(
+          JSON.stringify(partnersOf(this.l, k).map((p) => this.l.store.partnerIds[p] ?? '')),
+        );
+        this.partnerJsonByMask.set(mask, json);
+      }
+      return json;
+    }
     let key = '';
     for (let w = 0; w < words; w++) key += `${partnerMask[k * words + w] ?? 0},`;
     let json = this.partnerJson.get(key);
@@ -159,12 +172,19 @@ const B = {
   next: encoder.encode(',\n    '),
 };
 
-/** Postcode text bytes of a postcode index. */
+/** Postcode text bytes of a postcode index: four digits and two letters. */
 function writePostcode(w: ByteWriter, pc: number): void {
   const letters = pc % 676;
-  w.uint((pc - letters) / 676 + 1000);
-  w.byte(65 + Math.floor(letters / 26));
-  w.byte(65 + (letters % 26));
+  const pc4 = (pc - letters) / 676 + 1000;
+  const l1 = (letters / 26) | 0;
+  w.six(
+    0x30 + ((pc4 / 1000) | 0),
+    0x30 + (((pc4 / 100) | 0) % 10),
+    0x30 + (((pc4 / 10) | 0) % 10),
+    0x30 + (pc4 % 10),
+    65 + l1,
+    65 + letters - l1 * 26,
+  );
 }
 
 function writeKeyFields(w: ByteWriter, base: number, suffix: Uint8Array): void {
@@ -230,9 +250,8 @@ export async function writeOverview(l: Linkage, meta: OverviewMeta, sink: Sink):
       }
       const ref = st.ref[row] ?? 0;
       if (ref !== 0) {
-        const { chunk, start, end: e } = st.refs.locate(ref);
         w.bytes(B.ref);
-        w.jsonString(chunk, start, e);
+        w.jsonString(st.refs.chunkOf(ref), st.refs.startOf(ref), st.refs.endOf(ref));
       }
       const d = st.datum[row] ?? 0;
       if (d !== 0) writeDatum(w, d);
