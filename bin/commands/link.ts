@@ -187,6 +187,7 @@ export async function linkCommand(
       err(`  gelezen ${partner}: ${r.name} — ${status}`);
     },
   });
+  const writeStart = performance.now();
   mkdirSync(join(values.out, 'partner-reports'), { recursive: true });
   const generatedAt = new Date().toISOString();
   await writeStreamed(join(values.out, 'overview.json'), (sink) =>
@@ -206,6 +207,9 @@ export async function linkCommand(
         wallMs: Math.round(performance.now() - started),
         maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
         signals,
+        readMs: Math.round(run.readMs),
+        linkMs: Math.round(run.linkMs),
+        writeMs: Math.round(performance.now() - writeStart),
       })}`,
     );
   }

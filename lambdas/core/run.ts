@@ -23,6 +23,9 @@ export interface LinkRun {
   readonly files: ReadonlyMap<string, FileResult[]>;
   readonly partners: PartnerSummary[];
   readonly missing: readonly string[];
+  /** Time spent reading and validating the files, and linking (ms). */
+  readonly readMs: number;
+  readonly linkMs: number;
 }
 
 export interface LinkOptions {
@@ -36,6 +39,7 @@ export interface LinkOptions {
 
 /** Reads and links. Partners in id order, files in name order: the result never depends on listing order. */
 export async function runLink(opts: LinkOptions): Promise<LinkRun> {
+  const t0 = performance.now();
   const partnerIds = opts.project.partners.map((p) => p.id).sort();
   const store = new SignalStore(partnerIds);
   let bytes = 0;
@@ -76,6 +80,7 @@ export async function runLink(opts: LinkOptions): Promise<LinkRun> {
       partners.push(summary);
     }
   }
+  const readMs = performance.now() - t0;
   const linkage = linkSignals(store, opts.project.selection.minPartners, { releaseKeys: true });
-  return { linkage, partnerIds, files, partners, missing };
+  return { linkage, partnerIds, files, partners, missing, readMs, linkMs: performance.now() - t0 - readMs };
 }

@@ -147,6 +147,22 @@ export class Arena {
     return off + 2 + ((chunk[off] ?? 0) | ((chunk[off + 1] ?? 0) << 8));
   }
 
+  /**
+   * Copies the referenced strings into fresh chunks in the order of `refs` (updating `refs`), so that
+   * reading them in that order walks memory front to back. The old chunks are dropped.
+   */
+  reorder(refs: Uint32Array, count: number): void {
+    const fresh = new Arena();
+    for (let j = 0; j < count; j++) {
+      const ref = refs[j] ?? 0;
+      if (ref !== 0) refs[j] = fresh.put(this.chunkOf(ref), this.startOf(ref), this.endOf(ref));
+    }
+    this.chunks.length = 0;
+    this.chunks.push(...fresh.chunks);
+    this.current = fresh.current;
+    this.pos = fresh.pos;
+  }
+
   /** Position to roll back to. */
   mark(): { chunks: number; pos: number } {
     return { chunks: this.chunks.length, pos: this.pos };
@@ -250,6 +266,7 @@ export class SignalStore {
     this.oms = g(this.oms, new Uint32Array(n));
     this.ref = g(this.ref, new Uint32Array(n));
     this.datum = g(this.datum, new Uint32Array(n));
+    this.refs.reorder(this.ref, n);
   }
 
   /** Drops the per-row keys (base, suffix) after linkage has grouped them; other columns stay. */
