@@ -40,6 +40,8 @@ interface Stats {
   wallMs: number;
   maxRssMB: number;
   signals: number;
+  /** lsi only: where its time went. */
+  phases?: { readMs: number; linkMs: number; writeMs: number };
 }
 
 interface RunResult {
@@ -91,7 +93,15 @@ function parseStats(stdout: string): Stats | undefined {
   if (line === undefined) return undefined;
   const json: unknown = JSON.parse(line.slice('stats '.length));
   if (!isRecord(json)) return undefined;
-  return { wallMs: num(json.wallMs), maxRssMB: num(json.maxRssMB), signals: num(json.signals) };
+  const stats: Stats = { wallMs: num(json.wallMs), maxRssMB: num(json.maxRssMB), signals: num(json.signals) };
+  if (
+    typeof json.readMs === 'number' &&
+    typeof json.linkMs === 'number' &&
+    typeof json.writeMs === 'number'
+  ) {
+    stats.phases = { readMs: json.readMs, linkMs: json.linkMs, writeMs: json.writeMs };
+  }
+  return stats;
 }
 
 function tail(text: string, lines: number): string {
@@ -428,6 +438,15 @@ async function main(): Promise<void> {
       `engine-reported wall: lsi ${fmt(bl.stats.wallMs / 1000, 2)} s (signals ${fmt(bl.stats.signals)}), ` +
         `DuckDB ${fmt(bd.stats.wallMs / 1000, 2)} s`,
     );
+    const ph = bl.stats.phases;
+    if (ph) {
+      const rate = (ms: number) => fmt(Math.round(bl.stats?.signals ?? 0) / (ms / 1000));
+      log(
+        `lsi phases: read+validate ${fmt(ph.readMs / 1000, 2)} s (${rate(ph.readMs)} signals/s), ` +
+          `link+select ${fmt(ph.linkMs / 1000, 2)} s (${rate(ph.linkMs)} signals/s), ` +
+          `write outputs ${fmt(ph.writeMs / 1000, 2)} s`,
+      );
+    }
   }
 
   let failed = results.some((r) => !r.ok);
