@@ -1,7 +1,12 @@
 /**
  * DynamoDB helpers over an injected document client: batch writes that never lose an item.
  */
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 
 export interface BatchOptions {
   /** Batches in flight at once. @default 8 */
@@ -50,4 +55,19 @@ export async function putAll(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, Math.ceil(items.length / 25)) }, worker));
   return items.length;
+}
+
+/** All items of a query, following LastEvaluatedKey page by page. */
+export async function queryAll(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...(r.Items ?? []));
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return items;
 }

@@ -9,14 +9,9 @@
  *
  * Only ids, names and counts: never signal contents.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { queryAll } from '../adapters/dynamo.ts';
 import { type PartnerDelivery, pad, type UploadRecord, type WorkflowInput } from '../core/delivery.ts';
 
 const uploadItem = z.object({
@@ -52,22 +47,12 @@ export const linkageItem = z.object({
 });
 export type LinkageItem = z.infer<typeof linkageItem>;
 
-async function queryAll(doc: DynamoDBDocumentClient, table: string, pk: string, prefix: string) {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await doc.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(r.Items ?? []));
-    start = r.LastEvaluatedKey;
-  } while (start);
-  return items;
+function queryPrefix(doc: DynamoDBDocumentClient, table: string, pk: string, prefix: string) {
+  return queryAll(doc, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+    ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
+  });
 }
 
 export class StatusStore {
@@ -131,7 +116,7 @@ export class StatusStore {
   }
 
   async uploads(round: number): Promise<UploadItem[]> {
-    return (await queryAll(this.doc, this.table, `ROUND#${pad(round)}`, 'UPLOAD#')).map((i) =>
+    return (await queryPrefix(this.doc, this.table, `ROUND#${pad(round)}`, 'UPLOAD#')).map((i) =>
       uploadItem.parse(i),
     );
   }
@@ -160,7 +145,7 @@ export class StatusStore {
   }
 
   async deliveries(round: number): Promise<PartnerDelivery[]> {
-    return (await queryAll(this.doc, this.table, `ROUND#${pad(round)}`, 'PARTNER#')).map((i) =>
+    return (await queryPrefix(this.doc, this.table, `ROUND#${pad(round)}`, 'PARTNER#')).map((i) =>
       partnerItem.parse(i),
     );
   }

@@ -99,6 +99,14 @@ export function* selectedAddresses(l: Linkage): Generator<SelectedAddress> {
   }
 }
 
+/** Rows per partner in a round. */
+export const partnerCountsSchema = z.strictObject({
+  id: z.string(),
+  rows: z.number(),
+  accepted: z.number(),
+  rejected: z.number(),
+});
+
 export const roundSummarySchema = z.strictObject({
   round: z.number(),
   executionName: z.string(),
@@ -113,9 +121,7 @@ export const roundSummarySchema = z.strictObject({
     addresses: z.number(),
     multiInterest: z.number(),
   }),
-  partners: z.array(
-    z.strictObject({ id: z.string(), rows: z.number(), accepted: z.number(), rejected: z.number() }),
-  ),
+  partners: z.array(partnerCountsSchema),
 });
 export type RoundSummary = z.infer<typeof roundSummarySchema>;
 

@@ -9,7 +9,7 @@ import { resultKeys, roundSchema } from '../core/delivery.ts';
 import { linkSignals } from '../core/link.ts';
 import { type PartnerSummary, writeCasustafel, writeOverview } from '../core/outputs.ts';
 import { projectArea } from '../core/project.ts';
-import { selectedAddresses } from '../core/results.ts';
+import { partnerCountsSchema, selectedAddresses } from '../core/results.ts';
 import { readSignalFile } from '../core/signals.ts';
 import { SignalStore } from '../core/store.ts';
 import { type Deps, lazyAwsDeps, need } from './deps.ts';
@@ -32,9 +32,7 @@ export const linkedSchema = z.strictObject({
   rejected: z.number(),
   addresses: z.number(),
   multiInterest: z.number(),
-  partners: z.array(
-    z.strictObject({ id: z.string(), rows: z.number(), accepted: z.number(), rejected: z.number() }),
-  ),
+  partners: z.array(partnerCountsSchema),
 });
 export type Linked = z.infer<typeof linkedSchema>;
 

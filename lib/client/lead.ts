@@ -20,15 +20,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { queryAll } from '../../lambdas/adapters/dynamo.ts';
 import { listKeys } from '../../lambdas/adapters/s3.ts';
 import {
   type AddressRecords,
@@ -103,20 +97,6 @@ export async function callerIdentity(
       'Wie bent u? Lokaal geeft u uw naam op met --als <naam> of zet u LSI_USER (het auditlog legt vast wie wat deed).',
     );
   return who;
-}
-
-async function queryAll(
-  doc: DynamoDBDocumentClient,
-  input: QueryCommandInput,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...(r.Items ?? []));
-    start = r.LastEvaluatedKey;
-  } while (start);
-  return items;
 }
 
 function isConditionFailed(e: unknown): boolean {

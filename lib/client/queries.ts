@@ -2,25 +2,13 @@
  * The lead's queries on the results table (access patterns in lambdas/core/results.ts) and on the
  * delivery status. Read-only.
  */
-import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { queryAll } from '../../lambdas/adapters/dynamo.ts';
 import { linkageItem } from '../../lambdas/app/status.ts';
 import { pad } from '../../lambdas/core/delivery.ts';
 import { roundSummarySchema, selectedSignalSchema } from '../../lambdas/core/results.ts';
-
-async function queryAll(
-  doc: DynamoDBDocumentClient,
-  input: QueryCommandInput,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...(r.Items ?? []));
-    start = r.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
 
 export const addressResultSchema = z.object({
   key: z.string(),
