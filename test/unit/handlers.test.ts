@@ -145,7 +145,8 @@ describe('upload-url', () => {
   it('signs a URL for a server-generated key under the caller’s own prefix, with its own key and size, and never logs it', async () => {
     ddbMock.on(GetCommand).resolves({});
     ddbMock.on(PutCommand).resolves({});
-    const d = deps();
+    const log = memoryLog();
+    const d = deps({ log });
     const r = await handler(d)(
       urlEvent('Lsi-x-Uploadgemeente-ABC', {
         action: 'upload-url',
@@ -170,7 +171,8 @@ describe('upload-url', () => {
     expect(ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input)).toEqual([
       expect.objectContaining({ TableName: 'status', ConditionExpression: 'attribute_not_exists(pk)' }),
     ]);
-    expect(JSON.stringify((d.log as ReturnType<typeof memoryLog>).lines)).not.toContain('X-Amz-Signature');
+    expect(log.lines.length).toBeGreaterThan(0);
+    expect(JSON.stringify(log.lines)).not.toContain('X-Amz-Signature');
   });
 });
 

@@ -156,7 +156,12 @@ describe('linkage properties', () => {
           const rows = files.flat();
           for (let i = rows.length - 1; i > 0; i--) {
             const j = rand(i + 1);
-            [rows[i], rows[j]] = [rows[j] as Row, rows[i] as Row];
+            const a = rows[i];
+            const b = rows[j];
+            if (a && b) {
+              rows[i] = b;
+              rows[j] = a;
+            }
           }
           const cut = rand(rows.length + 1);
           shuffled[p] = [rows.slice(cut), rows.slice(0, cut)];
