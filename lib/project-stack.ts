@@ -634,7 +634,7 @@ export class ProjectStack extends Stack {
           deadLetterQueue: this.deadLetterQueue,
           retryAttempts: 5,
           maxEventAge: Duration.hours(6),
-          input: ScheduleTargetInput.fromObject({ projectId: project.projectId, trigger: 'deadline' }),
+          input: ScheduleTargetInput.fromObject({ action: 'deadline', round: 1 }),
         }),
       });
       acknowledgeDefaultPolicy(scheduleRole, [

@@ -21,7 +21,7 @@ import {
 } from '../core/delivery.ts';
 import { type Deps, lazyAwsDeps, need } from './deps.ts';
 
-const requestSchema = z.discriminatedUnion('action', [
+export const deliveryRequestSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('check'), round: roundSchema }),
   z.strictObject({
     action: z.literal('complete'),
@@ -41,7 +41,7 @@ const requestSchema = z.discriminatedUnion('action', [
     by: z.string().default('projectleiding'),
   }),
 ]);
-export type DeliveryRequest = z.input<typeof requestSchema>;
+export type DeliveryRequest = z.input<typeof deliveryRequestSchema>;
 
 export interface DeliveryOutcome {
   round: number;
@@ -64,7 +64,7 @@ export function createDeliveryCompleteHandler(getDeps: () => Deps) {
   return async (event: unknown): Promise<DeliveryOutcome> => {
     const deps = getDeps();
     const { config, log } = deps;
-    const req = requestSchema.parse(event);
+    const req = deliveryRequestSchema.parse(event);
     const project = need(config.project, 'PROJECT_CONFIG');
     const partnerIds = project.partners.map((p) => p.id).sort();
     const status = new StatusStore(deps.doc, need(config.statusTable, 'STATUS_TABLE'));

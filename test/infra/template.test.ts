@@ -4,6 +4,8 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { deliveryRequestSchema } from '../../lambdas/handlers/delivery-complete.ts';
 import { isObject, type Json } from './support/cfn-world.ts';
 import { exampleProject, type Synthesised, synth } from './support/synth.ts';
 
@@ -542,7 +544,7 @@ describe('schedules', () => {
     });
   });
 
-  it('starts linkage at the upload deadline', () => {
+  it('starts linkage at the upload deadline, with an event delivery-complete accepts', () => {
     s.projectTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
       // 2027-02-01T17:00:00+01:00
       ScheduleExpression: 'at(2027-02-01T16:00:00)',
@@ -550,6 +552,13 @@ describe('schedules', () => {
         Arn: getAtt(logicalId('AWS::Lambda::Function', '/DeliveryComplete/Resource')),
       }),
     });
+    const schedules = Object.values(s.projectTemplate.findResources('AWS::Scheduler::Schedule'));
+    const inputs = schedules.map((r) =>
+      z.object({ Properties: z.object({ Target: z.object({ Input: z.string() }) }) }).parse(r),
+    );
+    expect(inputs).toHaveLength(1);
+    const input: unknown = JSON.parse(inputs[0]?.Properties.Target.Input ?? 'null');
+    expect(deliveryRequestSchema.parse(input)).toEqual({ action: 'deadline', round: 1 });
   });
 });
 
