@@ -40,6 +40,12 @@ export const prefixes = {
   partner: (partnerId: string) => `partners/${partnerId}/`,
   /** Raw signal files, written only by the partner (pre-signed PUT). */
   uploads: (partnerId: string) => `partners/${partnerId}/uploads/`,
+  /**
+   * The minimised copy of each accepted upload (only the contract's columns, normalised, with the
+   * original file and line), written by upload-received, which then deletes the raw upload: a column
+   * the project does not need (a BSN, say) does not stay in the project's stores. Partner key.
+   */
+  accepted: (partnerId: string) => `partners/${partnerId}/accepted/`,
   /** The partner's validation reports, written by the pipeline, readable by that partner only. */
   reports: (partnerId: string) => `partners/${partnerId}/reports/`,
   /** Intermediate pipeline data (normalised signals), results key, no human reads it. */

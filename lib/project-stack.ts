@@ -239,6 +239,7 @@ export class ProjectStack extends Stack {
     const KEY_READ = ['kms:Decrypt'];
     const KEY_WRITE = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
     const uploads = partnerIds.map(prefixes.uploads);
+    const accepted = partnerIds.map(prefixes.accepted);
     const reports = partnerIds.map(prefixes.reports);
 
     // ---- functions -----------------------------------------------------------------------------
@@ -534,8 +535,16 @@ export class ProjectStack extends Stack {
     uploadUrl.addEnvironment('DELIVERY_COMPLETE_FUNCTION', deliveryComplete.functionName);
 
     uploadReceived.addPolicy('Grants', [
-      objects(['s3:GetObject'], uploads),
-      objects(['s3:PutObject'], reports),
+      objects(['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], uploads),
+      {
+        statement: new PolicyStatement({
+          sid: 'ListUploadVersions',
+          actions: ['s3:ListBucketVersions'],
+          resources: [drop.bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': uploads.map((p) => `${p}*`) } },
+        }),
+      },
+      objects(['s3:PutObject'], [...reports, ...accepted]),
       useKeys(allPartnerKeys, KEY_WRITE, 's3'),
       onTables([...READ_ITEMS, ...WRITE_ITEMS], [status, idempotency]),
       useKeys([this.resultsKey.key], KEY_WRITE, 'dynamodb'),
@@ -561,9 +570,7 @@ export class ProjectStack extends Stack {
     ]);
 
     validatePartner.addPolicy('Grants', [
-      objects(['s3:GetObject'], uploads),
-      list(uploads),
-      objects(['s3:PutObject'], reports),
+      objects(['s3:GetObject'], accepted),
       useKeys(allPartnerKeys, KEY_WRITE, 's3'),
       objects(['s3:PutObject'], [prefixes.work]),
       useKeys([this.resultsKey.key], KEY_WRITE, 's3', 'dynamodb'),

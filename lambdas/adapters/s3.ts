@@ -1,7 +1,15 @@
 /**
  * The object store: S3 calls the handlers make, over an injected S3Client.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { Sink } from '../core/bytes.ts';
 
 /** Something that can be read as chunks (a Node stream is one). */
@@ -82,4 +90,29 @@ export async function listKeys(s3: S3Client, bucket: string, prefix: string): Pr
     token = r.IsTruncated ? r.NextContinuationToken : undefined;
   } while (token);
   return keys;
+}
+
+/**
+ * Deletes every version and delete marker of one object (versioned buckets keep the old bytes
+ * otherwise). Where the store keeps no versions (the embedded S3 answers MethodNotAllowed), the object
+ * itself is deleted. Deleting what is already gone is not an error.
+ */
+export async function deleteAllVersions(s3: S3Client, bucket: string, key: string): Promise<number> {
+  let versions: { Key: string; VersionId: string }[];
+  try {
+    const r = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
+    versions = [...(r.Versions ?? []), ...(r.DeleteMarkers ?? [])].flatMap((v) =>
+      v.Key === key && v.VersionId ? [{ Key: key, VersionId: v.VersionId }] : [],
+    );
+  } catch (e) {
+    if (!(e instanceof Error) || !/^(MethodNotAllowed|NotImplemented)$/.test(e.name)) throw e;
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    return 1;
+  }
+  if (versions.length === 0) return 0;
+  const r = await s3.send(
+    new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: versions, Quiet: true } }),
+  );
+  if ((r.Errors ?? []).length > 0) throw new Error(`could not delete ${r.Errors?.length} object version(s)`);
+  return versions.length;
 }

@@ -33,6 +33,11 @@ export function uploadKey(partner: string, round: number, uploadId: string): str
   return `partners/${partner}/uploads/ronde-${pad(round)}/${uploadId}.csv`;
 }
 
+/** Object key of the minimised copy of an accepted upload (the raw upload is deleted after it). */
+export function acceptedKey(partner: string, round: number, uploadId: string): string {
+  return `partners/${partner}/accepted/ronde-${pad(round)}/${uploadId}.csv`;
+}
+
 /** Object key of the validation report of an upload, readable by its partner. */
 export function reportKey(partner: string, round: number, uploadId: string): string {
   return `partners/${partner}/reports/ronde-${pad(round)}/${uploadId}.json`;

@@ -1,13 +1,15 @@
 /**
  * S3 "Object Created" (through EventBridge): validates the uploaded file at once with the core, writes
  * the partner's own report under the partner's own prefix (so the partner can correct and upload again
- * before the deadline) and records the delivery. Running twice for one object gives the same result;
- * events for other keys are ignored.
+ * before the deadline), keeps a minimised copy of the accepted signals, records the delivery, and
+ * deletes the raw upload. Running twice for one object gives the same result; events for other keys
+ * are ignored.
  */
 import * as z from 'zod';
-import { objectReader, putObject } from '../adapters/s3.ts';
+import { deleteAllVersions, objectReader, objectSink, putObject } from '../adapters/s3.ts';
 import { StatusStore } from '../app/status.ts';
-import { parseUploadKey, reportKey, uploadKey } from '../core/delivery.ts';
+import { acceptedKey, parseUploadKey, reportKey, uploadKey } from '../core/delivery.ts';
+import { writeNormalised } from '../core/normalised.ts';
 import { partnerReport } from '../core/outputs.ts';
 import { projectArea } from '../core/project.ts';
 import { readSignalFile } from '../core/signals.ts';
@@ -53,14 +55,28 @@ export function createUploadReceivedHandler(getDeps: () => Deps) {
     }
     const { partner, round, uploadId } = parsed;
     const status = new StatusStore(deps.doc, need(config.statusTable, 'STATUS_TABLE'));
+    const rawKey = uploadKey(partner, round, uploadId);
     const requested = await status.getUpload(round, partner, uploadId);
+    if (requested && requested.status !== 'requested') {
+      // Seen before (a duplicate or late event): only make sure the raw upload is gone.
+      await deleteAllVersions(deps.s3, bucket, rawKey);
+      log.info('upload already validated', { partner, round, uploadId });
+      return {
+        partner,
+        uploadId,
+        status: requested.status,
+        rows: requested.rows,
+        accepted: requested.accepted,
+        rejected: requested.rejected,
+      };
+    }
     const name = requested?.name ?? `${uploadId}.csv`;
-    const key = uploadKey(partner, round, uploadId);
+    const partnerKey = need(config.partnerKeys[partner], `PARTNER_KEYS.${partner}`);
     const store = new SignalStore(partnerIds);
     const result = await readSignalFile({
       name,
       partner: partnerIndex,
-      open: objectReader(deps.s3, bucket, key),
+      open: objectReader(deps.s3, bucket, rawKey),
       store,
       area: projectArea(project),
     });
@@ -70,20 +86,29 @@ export function createUploadReceivedHandler(getDeps: () => Deps) {
       bucket,
       reportKey(partner, round, uploadId),
       `${JSON.stringify({ uploadId, round, ...report }, null, 2)}\n`,
-      need(config.partnerKeys[partner], `PARTNER_KEYS.${partner}`),
+      partnerKey,
       'application/json',
     );
+    // Keep only what the project needs: the accepted signals in normalised form. The raw upload, with
+    // whatever other columns it had, is deleted once that copy and the status are written.
+    const minimised = acceptedKey(partner, round, uploadId);
+    if (!result.error) {
+      const out = objectSink();
+      await writeNormalised(store, out.sink);
+      await putObject(deps.s3, bucket, minimised, out.bytes(), partnerKey, 'text/csv');
+    }
     const outcome = {
       partner,
       uploadId,
       name,
-      key,
+      key: minimised,
       status: result.error ? ('rejected' as const) : ('accepted' as const),
       rows: result.rows,
       accepted: result.accepted,
       rejected: result.rejected,
     };
     await status.recordValidation(round, outcome, deps.now().toISOString());
+    await deleteAllVersions(deps.s3, bucket, rawKey);
     log.info('upload validated', {
       partner,
       round,

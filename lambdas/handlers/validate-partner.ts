@@ -1,6 +1,7 @@
 /**
- * Workflow step (inside the Map): reads one partner's current uploads for the round, validates and
- * normalises them with the core, and writes the normalised signals to the work area (results key).
+ * Workflow step (inside the Map): reads one partner's current uploads for the round (the minimised
+ * copies made on arrival), checks them again with the core, and writes the partner's normalised
+ * signals to the work area (results key).
  * Returns references and counts only: nothing of the signals reaches the execution history.
  */
 import * as z from 'zod';
@@ -47,16 +48,19 @@ export function createValidatePartnerHandler(getDeps: () => Deps) {
     const area = projectArea(project);
     const counts = { rows: 0, accepted: 0, rejected: 0 };
     for (const u of uploads) {
+      // The minimised copy written on arrival: accepted signals only, with their original file and line.
       const r = await readSignalFile({
         name: u.name,
         partner: index,
         open: objectReader(deps.s3, bucket, u.key),
         store,
         area,
+        provenance: true,
       });
-      counts.rows += r.rows;
-      counts.accepted += r.accepted;
-      counts.rejected += r.rejected;
+      if (r.error || r.rejected > 0) throw new Error(`minimised upload of ${partnerId} is not valid`);
+      counts.rows += u.rows;
+      counts.accepted += u.accepted;
+      counts.rejected += u.rejected;
     }
     const out = objectSink();
     await writeNormalised(store, out.sink);

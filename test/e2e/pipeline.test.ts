@@ -10,6 +10,7 @@ import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { memoryLog } from '../../lambdas/adapters/log.ts';
+import { uploadKey } from '../../lambdas/core/delivery.ts';
 import { type Project, parseProjectText } from '../../lambdas/core/project.ts';
 import { selectedAddresses } from '../../lib/client/queries.ts';
 import { uploadSignalFile } from '../../lib/client/upload.ts';
@@ -209,18 +210,40 @@ describe('deliveries', () => {
     expect(JSON.parse((await p.partner('uwv', { action: 'status' })).body).uploads).toHaveLength(0);
   });
 
+  it('keeps only a minimised copy of each upload: the raw file, with its BSN column, is deleted', async () => {
+    const p = await project();
+    await uploadAll(p, exampleFiles());
+    expect(await keys(p, 'partners/toeslagen/uploads/')).toEqual([]);
+    expect(await keys(p, 'partners/toeslagen/accepted/')).toHaveLength(1);
+    const raw = readFileSync('examples/signals/toeslagen.csv', 'utf8');
+    const bsns = [...raw.matchAll(/^\uFEFF?(\d{9});/gm)].map((m) => m[1] ?? '');
+    expect(bsns.length).toBeGreaterThan(5);
+    await completeAll(p, PARTNERS);
+    for (const key of await keys(p, '')) {
+      const body = await text(p, key);
+      for (const bsn of bsns) expect(body).not.toContain(bsn);
+    }
+  });
+
   it('starts exactly one execution for duplicate and reordered events', async () => {
     const p = await project();
     await uploadAll(p, exampleFiles());
-    // The same S3 event delivered again, late, after a newer upload: harmless.
-    const [key] = await keys(p, 'partners/gemeente/uploads/');
+    // The same S3 event delivered again, late, after the upload was validated: harmless.
+    const { uploadId } = await uploadSignalFile(
+      (r) => p.partner('gemeente', r),
+      'extra.csv',
+      readFileSync('examples/signals/gemeente.csv'),
+    );
+    await p.idle();
+    const key = uploadKey('gemeente', 1, uploadId);
     const event = {
       version: '0',
       'detail-type': 'Object Created',
       source: 'aws.s3',
       detail: { bucket: { name: p.names.bucket }, object: { key, size: 1 } },
     };
-    await p.invoke('uploadReceived', event);
+    const again = await p.invoke('uploadReceived', event);
+    expect(again).toMatchObject({ uploadId, status: 'accepted', accepted: 38 });
     await p.invoke('uploadReceived', event);
     // Completion declared twice by some, concurrently, and checks in any order.
     await Promise.all([

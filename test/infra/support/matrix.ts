@@ -303,31 +303,39 @@ export async function supervisorCells(m: IamModel, partnerIds: readonly string[]
   return Promise.all(probes.map(([what, expected, run]) => cell(g, who, what, expected, run)));
 }
 
-/** The pipeline functions: a partner key is usable only where the design reads uploads. */
+/**
+ * The pipeline functions: only upload-received reads a raw upload (and deletes it after keeping a
+ * minimised copy); only validate-partner reads the minimised copies; a partner key is usable only there.
+ */
 export async function functionCells(m: IamModel, partnerIds: readonly string[]): Promise<Cell[]> {
   const g = 'functions';
   const cells: Promise<Cell>[] = [];
-  const readers = ['UploadReceived', 'ValidatePartner'];
-  const others = ['UploadUrl', 'DeliveryComplete', 'Link', 'Publish', 'Notify', 'RecordFailure'];
+  type Access = { raw: Expect; remove: Expect; minimised: Expect; key: Expect };
+  const none: Access = { raw: 'deny', remove: 'deny', minimised: 'deny', key: 'deny' };
+  const design: Record<string, Access> = {
+    UploadReceived: { raw: 'allow', remove: 'allow', minimised: 'deny', key: 'allow' },
+    ValidatePartner: { raw: 'deny', remove: 'deny', minimised: 'allow', key: 'allow' },
+    UploadUrl: none,
+    DeliveryComplete: none,
+    Link: none,
+    Publish: none,
+    Notify: none,
+    RecordFailure: none,
+  };
   for (const id of partnerIds) {
-    for (const fn of readers) {
+    for (const [fn, access] of Object.entries(design)) {
       const who = m.functionRole(fn);
       cells.push(
-        cell(g, who, `s3:GetObject partners/${id}/uploads/*`, 'allow', () =>
+        cell(g, who, `s3:GetObject partners/${id}/uploads/*`, access.raw, () =>
           m.s3(who, 's3:GetObject', `partners/${id}/uploads/a.csv`),
         ),
-        cell(g, who, `kms:Decrypt ${id} key via S3`, 'allow', () =>
-          m.kms(who, 'kms:Decrypt', m.partnerKey(id), 's3'),
+        cell(g, who, `s3:DeleteObjectVersion partners/${id}/uploads/*`, access.remove, () =>
+          m.s3(who, 's3:DeleteObjectVersion', `partners/${id}/uploads/a.csv`),
         ),
-      );
-    }
-    for (const fn of others) {
-      const who = m.functionRole(fn);
-      cells.push(
-        cell(g, who, `s3:GetObject partners/${id}/uploads/*`, 'deny', () =>
-          m.s3(who, 's3:GetObject', `partners/${id}/uploads/a.csv`),
+        cell(g, who, `s3:GetObject partners/${id}/accepted/*`, access.minimised, () =>
+          m.s3(who, 's3:GetObject', `partners/${id}/accepted/a.csv`),
         ),
-        cell(g, who, `kms:Decrypt ${id} key via S3`, 'deny', () =>
+        cell(g, who, `kms:Decrypt ${id} key via S3`, access.key, () =>
           m.kms(who, 'kms:Decrypt', m.partnerKey(id), 's3'),
         ),
       );
