@@ -162,6 +162,15 @@ export class ByteWriter {
     this.pos = p + 6;
   }
 
+  /** A date kept as yyyymmdd, written as jjjj-mm-dd. */
+  isoDate(d: number): void {
+    this.uint(Math.floor(d / 10000));
+    this.byte(0x2d);
+    this.twoDigits(Math.floor(d / 100) % 100);
+    this.byte(0x2d);
+    this.twoDigits(d % 100);
+  }
+
   byte(b: number): void {
     this.ensure(1);
     this.buf[this.pos++] = b;

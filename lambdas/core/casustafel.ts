@@ -34,6 +34,7 @@
  */
 import * as z from 'zod';
 import { pad } from './delivery.ts';
+import { selectedSignalSchema } from './results.ts';
 
 /** A mistake in what the lead asked, in Dutch, saying what to fix. Never carries signal contents. */
 export class CasustafelError extends Error {
@@ -559,17 +560,7 @@ const overviewAddressSchema = z.looseObject({
   suffix: z.string(),
   partners: z.array(z.string()),
   multiInterest: z.boolean(),
-  signals: z.array(
-    z.looseObject({
-      partner: z.string(),
-      risico: z.string(),
-      omschrijving: z.string().optional(),
-      referentie: z.string().optional(),
-      datum: z.string().optional(),
-      file: z.string(),
-      line: z.number(),
-    }),
-  ),
+  signals: z.array(selectedSignalSchema.loose()),
 });
 export type OverviewAddress = z.infer<typeof overviewAddressSchema>;
 

@@ -48,13 +48,7 @@ export async function writeNormalised(store: SignalStore, sink: Sink): Promise<v
     }
     w.byte(0x3b);
     const d = store.datum[i] ?? 0;
-    if (d !== 0) {
-      w.uint(Math.floor(d / 10000));
-      w.byte(0x2d);
-      w.twoDigits(Math.floor(d / 100) % 100);
-      w.byte(0x2d);
-      w.twoDigits(d % 100);
-    }
+    if (d !== 0) w.isoDate(d);
     w.byte(0x3b);
     const name = names[store.source[i] ?? 0] ?? new Uint8Array(0);
     writeCsvField(w, name, 0, name.length);

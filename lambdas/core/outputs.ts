@@ -209,11 +209,7 @@ function writeKeyFields(w: ByteWriter, base: number, suffix: Uint8Array): void {
 
 function writeDatum(w: ByteWriter, d: number): void {
   w.bytes(B.datum);
-  w.uint(Math.floor(d / 10000));
-  w.byte(0x2d);
-  w.twoDigits(Math.floor(d / 100) % 100);
-  w.byte(0x2d);
-  w.twoDigits(d % 100);
+  w.isoDate(d);
   w.byte(0x22);
 }
 

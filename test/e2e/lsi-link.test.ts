@@ -21,6 +21,11 @@ function lsi(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The arguments of `lsi link` on a copied fixture folder. */
+function linkIn(dir: string, out = join(dir, 'out')): string[] {
+  return ['link', '--project', join(dir, 'project.json'), '--signals', join(dir, 'signals'), '--out', out];
+}
+
 function json(path: string): unknown {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
@@ -272,28 +277,11 @@ describe('lsi link errors', () => {
     const dir = copyFixture('missing');
     rmSync(join(dir, 'signals', 'uwv.csv'));
     const out = join(dir, 'out');
-    const r = lsi(
-      'link',
-      '--project',
-      join(dir, 'project.json'),
-      '--signals',
-      join(dir, 'signals'),
-      '--out',
-      out,
-    );
+    const r = lsi(...linkIn(dir, out));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Geen signalen gevonden van: uwv');
     expect(existsSync(out)).toBe(false);
-    const ok = lsi(
-      'link',
-      '--project',
-      join(dir, 'project.json'),
-      '--signals',
-      join(dir, 'signals'),
-      '--out',
-      out,
-      '--allow-missing',
-    );
+    const ok = lsi(...linkIn(dir, out), '--allow-missing');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/uwv\s+ontbreekt/);
     const o = json(join(out, 'overview.json'));
@@ -305,15 +293,7 @@ describe('lsi link errors', () => {
   it('fails naming a file or folder of a partner that is not in the project', () => {
     const dir = copyFixture('unknown');
     writeFileSync(join(dir, 'signals', 'svb.csv'), 'postcode;huisnummer;risico\n');
-    const r = lsi(
-      'link',
-      '--project',
-      join(dir, 'project.json'),
-      '--signals',
-      join(dir, 'signals'),
-      '--out',
-      join(dir, 'out'),
-    );
+    const r = lsi(...linkIn(dir));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('bestand "svb.csv" hoort bij geen ketenpartner van dit project');
     expect(existsSync(join(dir, 'out'))).toBe(false);
@@ -326,15 +306,7 @@ describe('lsi link errors', () => {
       join(dir, 'project.json'),
       JSON.stringify({ ...project, selection: { minPartners: 1 }, colour: 'x' }),
     );
-    const r = lsi(
-      'link',
-      '--project',
-      join(dir, 'project.json'),
-      '--signals',
-      join(dir, 'signals'),
-      '--out',
-      join(dir, 'out'),
-    );
+    const r = lsi(...linkIn(dir));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('selection.minPartners');
     expect(r.stderr).toContain('colour: onbekend veld');
