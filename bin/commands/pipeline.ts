@@ -157,6 +157,7 @@ export async function upload(argv: string[], out: Out): Promise<void> {
   const project = loadProject(values.project);
   const round = roundOf(values.round);
   const target = await targetFor(project, values);
+  const uploaded: string[] = [];
   try {
     for (const file of positionals) {
       if (!existsSync(file)) throw new UsageError(`Bestand niet gevonden: ${file}`);
@@ -167,12 +168,29 @@ export async function upload(argv: string[], out: Out): Promise<void> {
         readFileSync(file),
         round,
       );
+      uploaded.push(uploadId);
       out(`geüpload: ${file} als "${name}" (upload ${uploadId}, ronde ${round})`);
     }
     await target.idle();
+    await waitForValidation(target, values.partner, round, uploaded);
     await printPartnerStatus(target, values.partner, round, out);
   } finally {
     await target.close();
+  }
+}
+
+/** In AWS validation runs after the upload, asynchronously: wait (at most a minute) until it is done. */
+async function waitForValidation(
+  target: Target,
+  partner: string | undefined,
+  round: number,
+  uploadIds: readonly string[],
+): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const s = parseReply(await target.partner(partner, { action: 'status', round }), partnerStatusSchema);
+    const pending = s.uploads.filter((u) => uploadIds.includes(u.uploadId) && u.status === 'requested');
+    if (pending.length === 0) return;
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
