@@ -23,6 +23,7 @@ const uploadItem = z.object({
   rows: z.number().default(0),
   accepted: z.number().default(0),
   rejected: z.number().default(0),
+  rejectedByCode: z.record(z.string(), z.number()).optional(),
   requestedAt: z.string().optional(),
   validatedAt: z.string().optional(),
 });
@@ -98,7 +99,7 @@ export class StatusStore {
         TableName: this.table,
         Key: { pk: `ROUND#${pad(round)}`, sk: `UPLOAD#${u.partner}#${u.uploadId}` },
         UpdateExpression:
-          'SET partner = :p, uploadId = :u, #n = if_not_exists(#n, :n), #k = :k, #s = :s, #r = :r, accepted = :a, rejected = :j, validatedAt = :t',
+          'SET partner = :p, uploadId = :u, #n = if_not_exists(#n, :n), #k = :k, #s = :s, #r = :r, accepted = :a, rejected = :j, rejectedByCode = :c, validatedAt = :t',
         ExpressionAttributeNames: { '#n': 'name', '#k': 'key', '#s': 'status', '#r': 'rows' },
         ExpressionAttributeValues: {
           ':p': u.partner,
@@ -109,6 +110,7 @@ export class StatusStore {
           ':r': u.rows,
           ':a': u.accepted,
           ':j': u.rejected,
+          ':c': u.rejectedByCode ?? {},
           ':t': at,
         },
       }),

@@ -86,6 +86,20 @@ export interface UploadRecord {
   readonly rows: number;
   readonly accepted: number;
   readonly rejected: number;
+  /** Rejected rows per reason (the row's first error code); counts only. */
+  readonly rejectedByCode?: Readonly<Record<string, number>>;
+}
+
+/** Rejected rows per reason: each rejected row under its first error code. */
+export function rejectedByCode(errors: readonly { line: number; code: string }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  let lastLine = -1;
+  for (const e of errors) {
+    if (e.line === lastLine) continue;
+    lastLine = e.line;
+    out[e.code] = (out[e.code] ?? 0) + 1;
+  }
+  return out;
 }
 
 /**

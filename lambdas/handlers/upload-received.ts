@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { deleteAllVersions, objectReader, objectSink, putObject } from '../adapters/s3.ts';
 import { StatusStore } from '../app/status.ts';
-import { acceptedKey, parseUploadKey, reportKey, uploadKey } from '../core/delivery.ts';
+import { acceptedKey, parseUploadKey, rejectedByCode, reportKey, uploadKey } from '../core/delivery.ts';
 import { writeNormalised } from '../core/normalised.ts';
 import { partnerReport } from '../core/outputs.ts';
 import { projectArea } from '../core/project.ts';
@@ -106,6 +106,7 @@ export function createUploadReceivedHandler(getDeps: () => Deps) {
       rows: result.rows,
       accepted: result.accepted,
       rejected: result.rejected,
+      rejectedByCode: rejectedByCode(result.errors),
     };
     await status.recordValidation(round, outcome, deps.now().toISOString());
     await deleteAllVersions(deps.s3, bucket, rawKey);

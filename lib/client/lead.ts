@@ -24,6 +24,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from
 import * as z from 'zod';
 import { queryAll } from '../../lambdas/adapters/dynamo.ts';
 import { listKeys } from '../../lambdas/adapters/s3.ts';
+import { StatusStore } from '../../lambdas/app/status.ts';
 import {
   type AddressRecords,
   type AuditAction,
@@ -60,7 +61,7 @@ import {
   seriesPrefix,
   statusOf,
 } from '../../lambdas/core/casustafel.ts';
-import { pad, resultKeys } from '../../lambdas/core/delivery.ts';
+import { currentUploads, pad, resultKeys } from '../../lambdas/core/delivery.ts';
 import type { Project } from '../../lambdas/core/project.ts';
 import { type ReportFigures, reportFigures, reportHtml } from '../../lambdas/core/report.ts';
 import { type AddressResult, addressResultSchema, rounds, selectedAddresses } from './queries.ts';
@@ -692,6 +693,17 @@ export class Lead {
         });
       }
     }
+    // Rejection reasons per partner over all rounds, from the uploads that counted (counts only).
+    const rejections = new Map<string, Record<string, number>>();
+    const status = new StatusStore(this.doc, this.o.target.names.statusTable);
+    for (const s of summaries) {
+      for (const u of currentUploads(await status.validatedUploads(s.round))) {
+        const byCode = rejections.get(u.partner) ?? {};
+        for (const [code, n] of Object.entries(u.rejectedByCode ?? {}))
+          byCode[code] = (byCode[code] ?? 0) + n;
+        rejections.set(u.partner, byCode);
+      }
+    }
     const figures = reportFigures({
       project: {
         projectId: this.o.project.projectId,
@@ -704,6 +716,7 @@ export class Lead {
       roundCounts,
       selected,
       records: recordsOf(items),
+      rejections,
     });
     await this.audit('rapport', Math.max(0, ...summaries.map((s) => s.round)));
     return { figures, html: reportHtml(figures) };

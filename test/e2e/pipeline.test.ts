@@ -10,6 +10,7 @@ import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { memoryLog } from '../../lambdas/adapters/log.ts';
+import { StatusStore } from '../../lambdas/app/status.ts';
 import { uploadKey } from '../../lambdas/core/delivery.ts';
 import { type Project, parseProjectText } from '../../lambdas/core/project.ts';
 import { selectedAddresses } from '../../lib/client/queries.ts';
@@ -203,6 +204,9 @@ describe('deliveries', () => {
       ],
     });
     for (const other of PARTNERS.filter((x) => x !== 'svb')) expect(report).not.toContain(other);
+    // The status keeps the reasons as counts (for the evaluation report), never the rows.
+    const [upload] = await new StatusStore(p.runtime.clients.documentClient, p.names.statusTable).uploads(1);
+    expect(upload?.rejectedByCode).toEqual({ POSTCODE_INVALID: 1, HUISNUMMER_INVALID: 1, OUT_OF_AREA: 1 });
     expect(report).not.toContain('123456782');
     // The partner sees its own uploads, and only its own.
     const status = JSON.parse((await p.partner('svb', { action: 'status' })).body);

@@ -105,6 +105,20 @@ describe('reportFigures', () => {
     ]);
   });
 
+  it('shows the rejection reasons per partner, small counts as "<5"', () => {
+    const input = {
+      ...sampleInput(),
+      rejections: new Map([['gemeente', { POSTCODE_INVALID: 7, RISICO_MISSING: 3 }]]),
+    };
+    const f = reportFigures(input);
+    expect(f.partners.find((p) => p.id === 'gemeente')?.afwijzingsredenen).toEqual({
+      POSTCODE_INVALID: 7,
+      RISICO_MISSING: '<5',
+    });
+    expect(f.partners.find((p) => p.id === 'uwv')?.afwijzingsredenen).toBeNull();
+    expect(reportHtml(f)).toContain('POSTCODE_INVALID');
+  });
+
   it('holds no address key', () => {
     const input = sampleInput();
     const text = JSON.stringify(reportFigures(input)) + reportHtml(reportFigures(input));
