@@ -419,6 +419,19 @@ svg .klein{opacity:.55}
 `;
 
 /** The figures as one self-contained HTML page. */
+/** Dutch labels of the row outcome codes (CONTRACT.md §4). */
+const REJECTION_LABELS: Readonly<Record<string, string>> = {
+  ROW_MALFORMED: 'regel onleesbaar',
+  POSTCODE_INVALID: 'postcode ontbreekt of ongeldig',
+  HUISNUMMER_INVALID: 'huisnummer ontbreekt of ongeldig',
+  TOEVOEGING_INVALID: 'toevoeging ongeldig',
+  RISICO_MISSING: 'risico ontbreekt',
+  RISICO_INVALID: 'risico te lang',
+  OUT_OF_AREA: 'buiten het projectgebied',
+  FIELD_TOO_LONG: 'veld te lang',
+  DATUM_INVALID: 'datum ongeldig',
+};
+
 export function reportHtml(f: ReportFigures): string {
   const t = f.totalen;
   const tile = (label: string, v: Count | number) =>
@@ -426,7 +439,11 @@ export function reportHtml(f: ReportFigures): string {
   const partnerName = (id: string) => f.partners.find((p) => p.id === id)?.naam ?? id;
   const reasonsRows = f.partners.flatMap((p) =>
     p.afwijzingsredenen
-      ? Object.entries(p.afwijzingsredenen).map(([code, n]) => [esc(p.naam), esc(code), show(n)])
+      ? Object.entries(p.afwijzingsredenen).map(([code, n]) => [
+          esc(p.naam),
+          `${esc(REJECTION_LABELS[code] ?? code)} <small>(${esc(code)})</small>`,
+          show(n),
+        ])
       : [],
   );
   const sections = [
