@@ -187,21 +187,34 @@ export class DynamoTables implements TablePort {
     }
   }
 
+  /**
+   * Turns deletion protection and point-in-time recovery off (without PITR off, DeleteTable leaves a
+   * system backup that DynamoDB keeps 35 days). Done before the keys are disabled, while the table can
+   * still be updated; checked again before deleting. False if the table is gone.
+   */
+  async prepare(table: string): Promise<boolean> {
+    if (!this.protection) return true;
+    try {
+      const d = await this.ddb.send(new DescribeTableCommand({ TableName: table }));
+      if (d.Table?.DeletionProtectionEnabled) {
+        await this.ddb.send(new UpdateTableCommand({ TableName: table, DeletionProtectionEnabled: false }));
+      }
+      await this.ddb.send(
+        new UpdateContinuousBackupsCommand({
+          TableName: table,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (named(e, 'ResourceNotFoundException')) return false;
+      throw e;
+    }
+  }
+
   async delete(table: string): Promise<boolean> {
     try {
-      if (this.protection) {
-        const d = await this.ddb.send(new DescribeTableCommand({ TableName: table }));
-        if (d.Table?.DeletionProtectionEnabled) {
-          await this.ddb.send(new UpdateTableCommand({ TableName: table, DeletionProtectionEnabled: false }));
-        }
-        // Without this, DeleteTable on a table with PITR makes a system backup that DynamoDB keeps 35 days.
-        await this.ddb.send(
-          new UpdateContinuousBackupsCommand({
-            TableName: table,
-            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
-          }),
-        );
-      }
+      if (!(await this.prepare(table))) return false;
       await this.ddb.send(new DeleteTableCommand({ TableName: table }));
     } catch (e) {
       if (named(e, 'ResourceNotFoundException')) return false;

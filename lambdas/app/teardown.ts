@@ -53,6 +53,11 @@ export interface TablePort {
   describe(table: string): Promise<{ exists: boolean; itemCount?: number }>;
   /** Turns deletion protection (and point-in-time recovery) off and deletes the table; false if it was already gone. */
   delete(table: string): Promise<boolean>;
+  /**
+   * Turns deletion protection and point-in-time recovery off without deleting: done before the keys
+   * are disabled, since a table whose key is disabled may refuse updates. False if the table is gone.
+   */
+  prepare?(table: string): Promise<boolean>;
   /** The round summaries (pk = ROUNDS) of the results table; [] if the table is gone. */
   roundSummaries(table: string): Promise<RoundSummary[]>;
   readonly method: string;
@@ -267,7 +272,10 @@ const STEPS: Record<TeardownStep, StepFn> = {
     record.closingRecord = closingRecordFrom(record.projectId, summaries, now());
   },
 
-  'disable-keys': async ({ keys }, record, now) => {
+  'disable-keys': async ({ keys, tables }, record, now) => {
+    // While the tables can still be updated, turn their deletion protection and backups off (this
+    // deletes nothing): a table whose key is disabled may refuse that later.
+    for (const table of record.plan.tables) await tables.prepare?.(table);
     // All at once: crypto-shredding takes effect for every key in the same moment.
     // A key that does not exist (any more) has nothing to disable; verify reports it as NotFound.
     const infos = (await Promise.all(record.plan.keys.map((id) => describeKeyOrGone(keys, id)))).filter(

@@ -309,6 +309,38 @@ function ports(): TeardownPorts & { saved: unknown[] } {
 }
 
 describe('the teardown over the AWS adapters', () => {
+  it('turns table protection and backups off before it disables the keys', async () => {
+    const order: string[] = [];
+    s3.on(ListObjectVersionsCommand).rejects(new NoSuchBucket({ message: 'gone', $metadata: {} }));
+    s3.on(DeleteBucketCommand).rejects(new NoSuchBucket({ message: 'gone', $metadata: {} }));
+    doc.on(QueryCommand).resolves({ Items: [] });
+    ddb
+      .on(DescribeTableCommand)
+      .resolves({ Table: { TableName: 'results', DeletionProtectionEnabled: true } });
+    ddb.on(UpdateTableCommand).callsFake(() => {
+      order.push('unprotect');
+      return {};
+    });
+    ddb.on(UpdateContinuousBackupsCommand).callsFake(() => {
+      order.push('pitr-off');
+      return {};
+    });
+    kms.on(DescribeKeyCommand).resolves({
+      KeyMetadata: { KeyId: 'key-1', Arn: 'arn:aws:kms:eu-central-1:1:key/key-1', KeyState: 'Enabled' },
+    });
+    kms.on(DisableKeyCommand).callsFake(() => {
+      order.push('disable-key');
+      return {};
+    });
+    // Stop the run at the table deletion: what matters here is what happened before.
+    ddb.on(DeleteTableCommand).rejects(Object.assign(new Error('stop'), { name: 'Stop' }));
+    const p = ports();
+    await expect(
+      runTeardown(p, { projectId: 'p', environment: 'aws', trigger: 'close-date' }),
+    ).rejects.toThrow(/delete-tables/);
+    expect(order.slice(0, 3)).toEqual(['unprotect', 'pitr-off', 'disable-key']);
+  });
+
   it('does not schedule a key already pending deletion again (KMSInvalidStateException would follow)', async () => {
     const deletionDate = new Date(Date.now() + 7 * 24 * 3600 * 1000);
     s3.on(ListObjectVersionsCommand).rejects(new NoSuchBucket({ message: 'gone', $metadata: {} }));
