@@ -107,6 +107,15 @@ export const partnerCountsSchema = z.strictObject({
   rejected: z.number(),
 });
 
+/** A round's totals (CONTRACT.md §6 `totals`). */
+export const totalsSchema = z.strictObject({
+  rows: z.number(),
+  accepted: z.number(),
+  rejected: z.number(),
+  addresses: z.number(),
+  multiInterest: z.number(),
+});
+
 export const roundSummarySchema = z.strictObject({
   round: z.number(),
   executionName: z.string(),
@@ -114,13 +123,7 @@ export const roundSummarySchema = z.strictObject({
   linkedAt: z.string(),
   minPartners: z.number(),
   missing: z.array(z.string()),
-  totals: z.strictObject({
-    rows: z.number(),
-    accepted: z.number(),
-    rejected: z.number(),
-    addresses: z.number(),
-    multiInterest: z.number(),
-  }),
+  totals: totalsSchema,
   partners: z.array(partnerCountsSchema),
 });
 export type RoundSummary = z.infer<typeof roundSummarySchema>;

@@ -9,7 +9,7 @@ import { resultKeys, roundSchema } from '../core/delivery.ts';
 import { linkSignals } from '../core/link.ts';
 import { type PartnerSummary, writeCasustafel, writeOverview } from '../core/outputs.ts';
 import { projectArea } from '../core/project.ts';
-import { partnerCountsSchema, selectedAddresses } from '../core/results.ts';
+import { partnerCountsSchema, selectedAddresses, totalsSchema } from '../core/results.ts';
 import { readSignalFile } from '../core/signals.ts';
 import { SignalStore } from '../core/store.ts';
 import { type Deps, lazyAwsDeps, need } from './deps.ts';
@@ -27,11 +27,7 @@ export const linkedSchema = z.strictObject({
   overviewKey: z.string(),
   casustafelKey: z.string(),
   selectedKey: z.string(),
-  rows: z.number(),
-  accepted: z.number(),
-  rejected: z.number(),
-  addresses: z.number(),
-  multiInterest: z.number(),
+  ...totalsSchema.shape,
   partners: z.array(partnerCountsSchema),
 });
 export type Linked = z.infer<typeof linkedSchema>;

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { memoryLog } from '../../lambdas/adapters/log.ts';
 import { StatusStore } from '../../lambdas/app/status.ts';
 import { uploadKey } from '../../lambdas/core/delivery.ts';
@@ -20,6 +19,7 @@ import {
   type EmbeddedProjectOptions,
   startEmbeddedProject,
 } from '../../lib/local/embedded-project.ts';
+import { overviewSchema } from '../support/inputs.ts';
 
 const EXAMPLE = parseProjectText(readFileSync('examples/project.json', 'utf8'));
 const started: { p: EmbeddedProject; dir: string }[] = [];
@@ -82,21 +82,6 @@ async function keys(p: EmbeddedProject, prefix: string): Promise<string[]> {
   );
   return (r.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
 }
-
-const overviewSchema = z.object({
-  totals: z.object({ addresses: z.number(), multiInterest: z.number(), rows: z.number() }),
-  partners: z.array(z.object({ id: z.string(), missing: z.boolean().optional() })),
-  addresses: z.array(
-    z.object({
-      key: z.string(),
-      partners: z.array(z.string()),
-      multiInterest: z.boolean(),
-      signals: z.array(
-        z.object({ partner: z.string(), risico: z.string(), file: z.string(), line: z.number() }),
-      ),
-    }),
-  ),
-});
 
 const PARTNERS = EXAMPLE.partners.map((x) => x.id);
 

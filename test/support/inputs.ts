@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { type Project, parseProject } from '../../lambdas/core/project.ts';
 import type { SignalInput } from '../../lambdas/core/run.ts';
 
@@ -41,3 +42,25 @@ export async function collect(write: (sink: (chunk: Uint8Array) => void) => Prom
   });
   return Buffer.concat(parts).toString('utf8');
 }
+
+/** The parts of overview.json (CONTRACT.md §6) the tests look at. */
+export const overviewSchema = z.object({
+  totals: z.object({
+    rows: z.number(),
+    accepted: z.number(),
+    rejected: z.number(),
+    addresses: z.number(),
+    multiInterest: z.number(),
+  }),
+  partners: z.array(z.object({ id: z.string(), missing: z.boolean().optional() })),
+  addresses: z.array(
+    z.object({
+      key: z.string(),
+      partners: z.array(z.string()),
+      multiInterest: z.boolean(),
+      signals: z.array(
+        z.object({ partner: z.string(), risico: z.string(), file: z.string(), line: z.number() }),
+      ),
+    }),
+  ),
+});

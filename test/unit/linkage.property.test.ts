@@ -1,32 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { addressKey } from '../../lambdas/core/address.ts';
 import { writeOverview } from '../../lambdas/core/outputs.ts';
 import { type LinkRun, runLink, type SignalInput } from '../../lambdas/core/run.ts';
-import { collect, memInput, testProject } from '../support/inputs.ts';
+import { collect, memInput, overviewSchema, testProject } from '../support/inputs.ts';
 
 const PARTNERS = ['aa', 'bb', 'cc', 'dd'];
-
-const overviewSchema = z.object({
-  totals: z.object({
-    rows: z.number(),
-    accepted: z.number(),
-    rejected: z.number(),
-    addresses: z.number(),
-    multiInterest: z.number(),
-  }),
-  addresses: z.array(
-    z.object({
-      key: z.string(),
-      partners: z.array(z.string()),
-      multiInterest: z.boolean(),
-      signals: z.array(
-        z.object({ partner: z.string(), risico: z.string(), file: z.string(), line: z.number() }),
-      ),
-    }),
-  ),
-});
 
 async function overview(run: LinkRun) {
   const text = await collect((sink) =>
