@@ -23,7 +23,6 @@ export type RowErrorCode =
   | 'DATUM_INVALID';
 
 export const MAX_SUFFIX_LENGTH = 5;
-export const SUFFIX_CODE_LIMIT = 37 ** 5;
 
 /** Result slots for the byte-level functions (reused, so the hot path allocates nothing). */
 export interface KeyParts {

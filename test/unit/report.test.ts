@@ -141,33 +141,43 @@ describe('reportHtml', () => {
 
 const CHROMIUM = '/usr/bin/chromium';
 
+/**
+ * Renders the sample report in Debian's headless Chromium (nothing downloaded, no network) with the
+ * given extra flags, in a fresh profile, returning what it prints; fails, never skips, when Chromium is missing.
+ */
+function inChromium(flags: (dir: string) => string[]): { out: string; dir: string } {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} ontbreekt: deze test rendert het rapport in Debian's chromium. Installeer met: apt-get install -y --no-install-recommends chromium`,
+    );
+  const dir = mkdtempSync(join(tmpdir(), 'lsi-report-'));
+  const file = join(dir, 'evaluatie.html');
+  writeFileSync(file, reportHtml(reportFigures(sampleInput())));
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-dev-shm-usage',
+    `--user-data-dir=${join(dir, 'profile')}`,
+    ...flags(dir),
+    `file://${file}`,
+  ];
+  const out = execFileSync(CHROMIUM, args, {
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return { out, dir };
+}
+
 describe('the report in headless Chromium', () => {
   it('renders the charts and the figures offline', () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `${CHROMIUM} ontbreekt: deze test rendert het rapport in Debian's chromium. Installeer met: apt-get install -y --no-install-recommends chromium`,
-      );
-    const dir = mkdtempSync(join(tmpdir(), 'lsi-report-'));
+    const { out: dom, dir } = inChromium(() => ['--dump-dom']);
     try {
-      const file = join(dir, 'evaluatie.html');
-      writeFileSync(file, reportHtml(reportFigures(sampleInput())));
-      const dom = execFileSync(
-        CHROMIUM,
-        [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-dev-shm-usage',
-          `--user-data-dir=${join(dir, 'profile')}`,
-          '--dump-dom',
-          `file://${file}`,
-        ],
-        { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] },
-      );
       // The browser parsed the page: six charts, each an SVG with drawn bars, cells or points.
       const figures = [...dom.matchAll(/<figure data-figuur="([a-z]+)">/g)].map((m) => m[1]);
       expect(figures).toEqual(['signalen', 'overlap', 'trechter', 'interventies', 'uitkomsten', 'rondes']);
@@ -187,32 +197,9 @@ describe('the report in headless Chromium', () => {
   });
 
   it('makes a screenshot of the whole page (the charts render without network)', () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} ontbreekt: apt-get install -y --no-install-recommends chromium`);
-    const dir = mkdtempSync(join(tmpdir(), 'lsi-report-'));
+    const { dir } = inChromium((d) => ['--window-size=1000,3000', `--screenshot=${join(d, 'rapport.png')}`]);
     try {
-      const file = join(dir, 'evaluatie.html');
-      writeFileSync(file, reportHtml(reportFigures(sampleInput())));
-      const png = join(dir, 'rapport.png');
-      execFileSync(
-        CHROMIUM,
-        [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-dev-shm-usage',
-          `--user-data-dir=${join(dir, 'profile')}`,
-          '--window-size=1000,3000',
-          `--screenshot=${png}`,
-          `file://${file}`,
-        ],
-        { timeout: 60_000, stdio: 'ignore' },
-      );
-      expect(existsSync(png)).toBe(true);
+      expect(existsSync(join(dir, 'rapport.png'))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
